@@ -1,0 +1,41 @@
+# The two commands a newcomer needs (README.md): `make rehearsal` and `make test`.
+# Both create the project-local virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv rehearsal test lint emulator-start emulator-stop clean
+
+help:
+	@echo "make rehearsal       full rehearsal against the local AWS emulator"
+	@echo "make test            all tests (unit, emulator, modules, playbooks, lint)"
+	@echo "make lint            ansible-lint (production profile), ruff, syntax checks"
+	@echo "make emulator-start  start the emulator (EMULATOR_PORT, default 5000)"
+	@echo "make emulator-stop   stop it"
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+rehearsal: venv
+	scripts/rehearsal.sh
+
+test: venv
+	scripts/test.sh
+
+lint: venv
+	scripts/lint.sh
+
+emulator-start: venv
+	$(BIN)/python -m emulator start
+
+emulator-stop: venv
+	$(BIN)/python -m emulator stop
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache .coverage

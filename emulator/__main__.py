@@ -1,0 +1,198 @@
+"""Command line: python -m emulator {start,stop,status,serve,fault} ...
+
+start   start the emulator in the background, wait until it answers, record its PID
+stop    stop it by the recorded PID
+status  say whether it answers
+serve   run in the foreground (what `start` runs)
+fault   add, list or clear faults (see README.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from . import DEFAULT_HOST, DEFAULT_PORT
+
+STATE_DIR = Path(os.environ.get("EMULATOR_STATE_DIR", Path(__file__).resolve().parent.parent / "artifacts" / "emulator"))
+
+
+def _port(args) -> int:
+    return int(args.port or os.environ.get("EMULATOR_PORT") or DEFAULT_PORT)
+
+
+def _base(args) -> str:
+    return f"http://{args.host}:{_port(args)}"
+
+
+def _pid_file(port: int) -> Path:
+    return STATE_DIR / f"emulator-{port}.pid"
+
+
+def _answers(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base}/_emulator/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def cmd_start(args) -> int:
+    port = _port(args)
+    base = _base(args)
+    if _answers(base):
+        print(f"emulator already answers on {base}")
+        return 0
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    log_path = STATE_DIR / f"emulator-{port}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "serve", "--host", args.host, "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True,
+        )
+    _pid_file(port).write_text(f"{process.pid}\n")
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            print(f"emulator exited with {process.returncode}; see {log_path}", file=sys.stderr)
+            _pid_file(port).unlink(missing_ok=True)
+            return 1
+        if _answers(base):
+            print(f"emulator started on {base} (pid {process.pid}, log {log_path})")
+            return 0
+        time.sleep(0.2)
+    print(f"emulator did not answer on {base} within {args.timeout}s; see {log_path}", file=sys.stderr)
+    return 1
+
+
+def cmd_stop(args) -> int:
+    port = _port(args)
+    pid_file = _pid_file(port)
+    if not pid_file.exists():
+        print(f"no emulator PID recorded for port {port}")
+        return 0
+    pid = int(pid_file.read_text().strip())
+    try:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    pid_file.unlink(missing_ok=True)
+    print(f"emulator on port {port} stopped (pid {pid})")
+    return 0
+
+
+def cmd_status(args) -> int:
+    base = _base(args)
+    up = _answers(base)
+    print(f"emulator on {base}: {'up' if up else 'down'}")
+    return 0 if up else 1
+
+
+def cmd_serve(args) -> int:
+    from .server import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    serve(args.host, _port(args))
+    return 0
+
+
+def _request(method: str, url: str, payload: dict | None = None) -> dict:
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"emulator refused: {exc.read().decode()}") from None
+
+
+def cmd_fault(args) -> int:
+    url = f"{_base(args)}/_emulator/faults"
+    if args.fault_cmd == "list":
+        result = _request("GET", url)
+    elif args.fault_cmd == "clear":
+        result = _request("DELETE", url + (f"?id={args.id}" if args.id else ""))
+    else:
+        spec = {k: v for k, v in vars(args).items()
+                if k in FAULT_FIELDS.get(args.fault_cmd, ()) and v is not None}
+        spec["kind"] = args.fault_cmd.replace("-", "_")
+        result = _request("POST", url, spec)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+FAULT_FIELDS = {
+    "api-error": ("action", "path", "method", "service", "region", "count", "error", "message", "status", "duration"),
+    "replication-lag": ("value_ms", "duration", "cluster"),
+    "unhealthy-targets": ("target_group_arn", "duration", "reason"),
+    "alarm-state": ("alarm_name", "state", "region", "reason"),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m emulator", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--host", default=DEFAULT_HOST)
+    top.add_argument("--port", type=int, help=f"default: $EMULATOR_PORT or {DEFAULT_PORT}")
+    sub = top.add_subparsers(dest="cmd", required=True)
+    start = sub.add_parser("start")
+    start.add_argument("--timeout", type=float, default=60)
+    sub.add_parser("stop")
+    sub.add_parser("status")
+    serve = sub.add_parser("serve")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int)
+    fault = sub.add_parser("fault").add_subparsers(dest="fault_cmd", required=True)
+    fault.add_parser("list")
+    clear = fault.add_parser("clear")
+    clear.add_argument("--id")
+    api = fault.add_parser("api-error", help="the next N calls of an action fail")
+    api.add_argument("--action")
+    api.add_argument("--path", help="regex on the request path (REST APIs)")
+    api.add_argument("--method")
+    api.add_argument("--service")
+    api.add_argument("--region")
+    api.add_argument("--count", type=int, default=1)
+    api.add_argument("--error", default="Throttling")
+    api.add_argument("--message", default="Rate exceeded")
+    api.add_argument("--status", type=int, default=400)
+    api.add_argument("--duration", type=float)
+    lag = fault.add_parser("replication-lag", help="simulated Aurora lag is VALUE_MS for DURATION s")
+    lag.add_argument("--value-ms", dest="value_ms", type=float, required=True)
+    lag.add_argument("--duration", type=float, default=60)
+    lag.add_argument("--cluster")
+    unhealthy = fault.add_parser("unhealthy-targets", help="a target group's targets are unhealthy")
+    unhealthy.add_argument("--target-group-arn", dest="target_group_arn", required=True)
+    unhealthy.add_argument("--duration", type=float)
+    unhealthy.add_argument("--reason")
+    alarm = fault.add_parser("alarm-state", help="set an alarm's state")
+    alarm.add_argument("--alarm-name", dest="alarm_name", required=True)
+    alarm.add_argument("--state", required=True, choices=["OK", "ALARM", "INSUFFICIENT_DATA"])
+    alarm.add_argument("--region", default="eu-west-1")
+    alarm.add_argument("--reason")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return {"start": cmd_start, "stop": cmd_stop, "status": cmd_status,
+            "serve": cmd_serve, "fault": cmd_fault}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

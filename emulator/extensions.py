@@ -1,0 +1,21 @@
+"""What moto lacks for this project, added to its response classes before serving.
+
+moto's dispatcher looks up ``getattr(ResponseClass, snake_case_action)`` for every request, so a
+method added here becomes an API action. Each addition lives in its own module.
+"""
+
+from __future__ import annotations
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    from . import ext_autoscaling, ext_elbv2, ext_rds
+
+    ext_autoscaling.install()
+    ext_elbv2.install()
+    ext_rds.install()
+    _installed = True

@@ -1,0 +1,249 @@
+"""Fault injection: a registry of active faults and the WSGI middleware that applies them.
+
+Kinds of fault:
+- ``api_error``: the next ``count`` calls of an API action (or a REST path) answer with an AWS
+  error such as ``Throttling``.
+- ``replication_lag``: the simulated Aurora global lag is ``value_ms`` for ``duration`` seconds.
+- ``unhealthy_targets``: a target group's targets report ``unhealthy``.
+- ``alarm_state``: an alarm's state is set (applied at once; listed for the record).
+
+The HTTP interface lives under ``/_emulator/`` on the emulator's own port; see README.md.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import re
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+API_PREFIX = "/_emulator"
+
+# REST-style actions have no Action parameter: map the ones worth targeting to method + path.
+REST_ACTIONS: dict[str, tuple[str, str]] = {
+    "ChangeResourceRecordSets": ("POST", r"/hostedzone/[^/]+/rrset/?$"),
+    "ListResourceRecordSets": ("GET", r"/hostedzone/[^/]+/rrset/?$"),
+    "GetChange": ("GET", r"/change/[^/]+$"),
+    "GetHostedZone": ("GET", r"/hostedzone/[^/]+$"),
+    "ListHostedZones": ("GET", r"/hostedzone/?$"),
+}
+
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
+_ids = itertools.count(1)
+
+
+@dataclass
+class Fault:
+    kind: str
+    id: str = field(default_factory=lambda: f"fault-{next(_ids)}")
+    created: float = field(default_factory=time.time)
+    expires: float | None = None
+    # api_error
+    action: str | None = None
+    path: str | None = None
+    method: str | None = None
+    service: str | None = None
+    region: str | None = None
+    count: int | None = None
+    error: str = "Throttling"
+    message: str = "Rate exceeded"
+    status: int = 400
+    hits: int = 0
+    # replication_lag
+    value_ms: float | None = None
+    cluster: str | None = None
+    # unhealthy_targets
+    target_group_arn: str | None = None
+    reason: str = "Target.FailedHealthChecks"
+    # alarm_state
+    alarm_name: str | None = None
+    state: str | None = None
+
+    def active(self, now: float | None = None) -> bool:
+        now = time.time() if now is None else now
+        if self.expires is not None and now >= self.expires:
+            return False
+        if self.kind == "api_error" and self.count is not None and self.hits >= self.count:
+            return False
+        return True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+KINDS = ("api_error", "replication_lag", "unhealthy_targets", "alarm_state")
+
+
+class FaultRegistry:
+    """Thread-safe store of faults, shared by the middleware, the signal publisher and patches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, spec: dict[str, Any]) -> Fault:
+        spec = dict(spec)
+        kind = spec.pop("kind", None) or spec.pop("type", None)
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {', '.join(KINDS)}")
+        duration = spec.pop("duration", None)
+        allowed = set(Fault.__dataclass_fields__) - {"kind", "id", "created", "expires", "hits"}
+        unknown = set(spec) - allowed
+        if unknown:
+            raise ValueError(f"unknown field(s) for a fault: {', '.join(sorted(unknown))}")
+        fault = Fault(kind=kind, **spec)
+        if duration is not None:
+            fault.expires = fault.created + float(duration)
+        _validate(fault)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            self._faults = [f for f in self._faults if f.active() or f.kind == "alarm_state"]
+            return [f.to_dict() for f in self._faults]
+
+    def clear(self, fault_id: str | None = None) -> int:
+        with self._lock:
+            before = len(self._faults)
+            self._faults = [f for f in self._faults if fault_id is not None and f.id != fault_id]
+            return before - len(self._faults)
+
+    def take_api_error(self, service: str | None, region: str | None, action: str | None,
+                       method: str, path: str) -> Fault | None:
+        """The first matching api_error fault, with one use consumed."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind != "api_error" or not fault.active():
+                    continue
+                if not _matches_request(fault, service, region, action, method, path):
+                    continue
+                fault.hits += 1
+                return fault
+        return None
+
+    def lag_override(self, cluster_id: str) -> float | None:
+        with self._lock:
+            for fault in reversed(self._faults):
+                if fault.kind == "replication_lag" and fault.active():
+                    if fault.cluster is None or fault.cluster in cluster_id:
+                        return float(fault.value_ms)
+        return None
+
+    def unhealthy(self, target_group_arn: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind == "unhealthy_targets" and fault.active():
+                    if fault.target_group_arn in (None, target_group_arn) or (
+                        fault.target_group_arn and fault.target_group_arn in target_group_arn
+                    ):
+                        return fault
+        return None
+
+
+def _validate(fault: Fault) -> None:
+    if fault.kind == "api_error":
+        if not (fault.action or fault.path):
+            raise ValueError("an api_error fault needs an 'action' or a 'path'")
+        if fault.count is not None and int(fault.count) < 1:
+            raise ValueError("'count' must be a positive number of calls")
+    elif fault.kind == "replication_lag":
+        if fault.value_ms is None or float(fault.value_ms) < 0:
+            raise ValueError("a replication_lag fault needs 'value_ms' >= 0")
+    elif fault.kind == "unhealthy_targets":
+        if not fault.target_group_arn:
+            raise ValueError("an unhealthy_targets fault needs 'target_group_arn'")
+    elif fault.kind == "alarm_state":
+        if not fault.alarm_name or fault.state not in ("OK", "ALARM", "INSUFFICIENT_DATA"):
+            raise ValueError("an alarm_state fault needs 'alarm_name' and 'state' OK|ALARM|INSUFFICIENT_DATA")
+
+
+def _matches_request(fault: Fault, service, region, action, method, path) -> bool:
+    if fault.service and fault.service != service:
+        return False
+    if fault.region and fault.region != region:
+        return False
+    if fault.method and fault.method.upper() != method.upper():
+        return False
+    if fault.path and not re.search(fault.path, path):
+        return False
+    if fault.action:
+        if action is not None:
+            return fault.action == action
+        rest = REST_ACTIONS.get(fault.action)
+        if rest is None:
+            return False
+        return rest[0] == method.upper() and re.search(rest[1], path) is not None
+    return True
+
+
+REGISTRY = FaultRegistry()
+
+
+def _action_of(environ: dict[str, Any], body: bytes) -> str | None:
+    """The API action of a query- or JSON-protocol request; None for REST-style calls."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    from urllib.parse import parse_qs
+
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    ctype = environ.get("CONTENT_TYPE", "")
+    if "x-www-form-urlencoded" in ctype and body:
+        form = parse_qs(body.decode("utf-8", "replace"))
+        if "Action" in form:
+            return form["Action"][0]
+    return None
+
+
+def _error_response(fault: Fault, environ: dict[str, Any]):
+    request_id = str(uuid.uuid4())
+    if environ.get("HTTP_X_AMZ_TARGET") or "json" in environ.get("CONTENT_TYPE", ""):
+        body = json.dumps({"__type": fault.error, "message": fault.message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1"),
+                   ("x-amzn-ErrorType", fault.error), ("x-amzn-RequestId", request_id)]
+    else:
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type>"
+            f"<Code>{fault.error}</Code><Message>{fault.message}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+    headers.append(("Content-Length", str(len(body))))
+    return f"{fault.status} Injected", headers, body
+
+
+class FaultMiddleware:
+    """Serves /_emulator/* and answers requests that match an api_error fault."""
+
+    def __init__(self, app, registry: FaultRegistry = REGISTRY) -> None:
+        self.app = app
+        self.registry = registry
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(API_PREFIX):
+            from .control import handle
+
+            return handle(environ, start_response, self.registry)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service, region = (scope.group("service"), scope.group("region")) if scope else (None, None)
+        fault = self.registry.take_api_error(
+            service, region, _action_of(environ, body), environ.get("REQUEST_METHOD", "GET"), path
+        )
+        if fault is not None:
+            status, headers, payload = _error_response(fault, environ)
+            start_response(status, headers)
+            return [payload]
+        return self.app(environ, start_response)
