@@ -5,6 +5,7 @@ stop    stop it by the recorded PID
 status  say whether it answers
 serve   run in the foreground (what `start` runs)
 fault   add, list or clear faults (see README.md)
+signals publish the simulated CloudWatch signals once, now (or --list the secondaries they cover)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +25,9 @@ from pathlib import Path
 
 from . import DEFAULT_HOST, DEFAULT_PORT
 
-STATE_DIR = Path(os.environ.get("EMULATOR_STATE_DIR", Path(__file__).resolve().parent.parent / "artifacts" / "emulator"))
+STATE_DIR = Path(
+    os.environ.get("EMULATOR_STATE_DIR", Path(__file__).resolve().parent.parent / "artifacts" / "emulator")
+)
 
 
 def _port(args) -> int:
@@ -46,12 +50,71 @@ def _answers(base: str) -> bool:
         return False
 
 
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie waiting for its (re)parent to reap it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("State:"):
+                return "Z" not in line.split(":", 1)[1].split()[0]
+    except OSError:
+        return False
+    return True
+
+
+def _recorded_pid(port: int) -> int | None:
+    """The PID recorded for the port, if that process is still an emulator; stale files are removed."""
+    pid_file = _pid_file(port)
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        cmdline = None
+    if cmdline is None:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            pid_file.unlink(missing_ok=True)
+            return None
+        except PermissionError:
+            return None
+        return pid
+    if b"emulator" not in cmdline or b"serve" not in cmdline:
+        pid_file.unlink(missing_ok=True)
+        return None
+    return pid
+
+
 def cmd_start(args) -> int:
     port = _port(args)
     base = _base(args)
+    pid = _recorded_pid(port)
     if _answers(base):
-        print(f"emulator already answers on {base}")
+        owner = f"pid {pid}" if pid else "not started by this command: no PID recorded"
+        print(f"emulator already answers on {base} ({owner})")
         return 0
+    if not _port_free(args.host, port):
+        print(f"cannot start the emulator: {args.host}:{port} is in use by another process "
+              "that is not an emulator (choose another --port / EMULATOR_PORT)", file=sys.stderr)
+        return 2
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log_path = STATE_DIR / f"emulator-{port}.log"
     with open(log_path, "ab") as log:
@@ -72,25 +135,28 @@ def cmd_start(args) -> int:
             return 0
         time.sleep(0.2)
     print(f"emulator did not answer on {base} within {args.timeout}s; see {log_path}", file=sys.stderr)
+    process.terminate()
+    _pid_file(port).unlink(missing_ok=True)
     return 1
 
 
 def cmd_stop(args) -> int:
     port = _port(args)
-    pid_file = _pid_file(port)
-    if not pid_file.exists():
-        print(f"no emulator PID recorded for port {port}")
+    pid = _recorded_pid(port)
+    if pid is None:
+        print(f"no running emulator recorded for port {port}")
         return 0
-    pid = int(pid_file.read_text().strip())
     try:
         os.kill(pid, signal.SIGTERM)
-        for _ in range(50):
-            os.kill(pid, 0)
-            time.sleep(0.1)
-        os.kill(pid, signal.SIGKILL)
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
-    pid_file.unlink(missing_ok=True)
+    _pid_file(port).unlink(missing_ok=True)
     print(f"emulator on port {port} stopped (pid {pid})")
     return 0
 
@@ -98,7 +164,8 @@ def cmd_stop(args) -> int:
 def cmd_status(args) -> int:
     base = _base(args)
     up = _answers(base)
-    print(f"emulator on {base}: {'up' if up else 'down'}")
+    pid = _recorded_pid(_port(args))
+    print(f"emulator on {base}: {'up' if up else 'down'}" + (f" (pid {pid})" if pid else ""))
     return 0 if up else 1
 
 
@@ -136,6 +203,13 @@ def cmd_fault(args) -> int:
     return 0
 
 
+def cmd_signals(args) -> int:
+    base = f"{_base(args)}/_emulator/signals"
+    result = _request("GET", base) if args.list else _request("POST", f"{base}/publish")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 FAULT_FIELDS = {
     "api-error": ("action", "path", "method", "service", "region", "count", "error", "message", "status", "duration"),
     "replication-lag": ("value_ms", "duration", "cluster"),
@@ -155,8 +229,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("stop")
     sub.add_parser("status")
     serve = sub.add_parser("serve")
-    serve.add_argument("--host", default=DEFAULT_HOST)
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", default=argparse.SUPPRESS)
+    serve.add_argument("--port", type=int, default=argparse.SUPPRESS)
+    signals = sub.add_parser("signals", help="publish the simulated lag signals once, now")
+    signals.add_argument("--list", action="store_true", help="only list the secondaries that get signals")
     fault = sub.add_parser("fault").add_subparsers(dest="fault_cmd", required=True)
     fault.add_parser("list")
     clear = fault.add_parser("clear")
@@ -191,7 +267,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     return {"start": cmd_start, "stop": cmd_stop, "status": cmd_status,
-            "serve": cmd_serve, "fault": cmd_fault}[args.cmd](args)
+            "serve": cmd_serve, "fault": cmd_fault, "signals": cmd_signals}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,62 @@ def apply_alarm_state(spec: dict) -> None:
     )
 
 
+def _current_config() -> dict:
+    from .ext_rds import _switchover_seconds
+
+    return {"switchover_seconds": _switchover_seconds()}
+
+
+def _config(environ, start_response, method: str) -> list[bytes]:
+    """GET: runtime settings; POST {"switchover_seconds": N}: override until the next /moto-api/reset."""
+    from .ext_rds import OVERRIDES
+
+    if method == "GET":
+        return _json(start_response, "200 OK", _current_config())
+    if method != "POST":
+        return _json(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed"})
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    try:
+        spec = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        if not isinstance(spec, dict) or set(spec) - {"switchover_seconds"}:
+            raise ValueError("the body must be a JSON object with 'switchover_seconds'")
+        if "switchover_seconds" in spec:
+            value = float(spec["switchover_seconds"])
+            if value < 0:
+                raise ValueError("'switchover_seconds' must be >= 0")
+            OVERRIDES["switchover_seconds"] = value
+    except (ValueError, TypeError) as exc:
+        return _json(start_response, "400 Bad Request", {"error": str(exc)})
+    return _json(start_response, "200 OK", _current_config())
+
+
+def reset_runtime_config() -> None:
+    """Called on /moto-api/reset: back to the environment's settings."""
+    from .ext_rds import OVERRIDES
+
+    OVERRIDES.clear()
+
+
 def handle(environ, start_response, registry: FaultRegistry) -> list[bytes]:
     path = environ.get("PATH_INFO", "")[len(API_PREFIX):].rstrip("/")
     method = environ.get("REQUEST_METHOD", "GET")
     if path in ("", "/health"):
         return _json(start_response, "200 OK", {"status": "ok"})
+    if path == "/config":
+        return _config(environ, start_response, method)
+    if path == "/signals/publish":
+        if method != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed"})
+        from .signals import publish_once
+
+        return _json(start_response, "200 OK", {"published": publish_once(registry)})
+    if path == "/signals":
+        from .signals import secondary_clusters
+
+        return _json(start_response, "200 OK", {"secondaries": [
+            {"region": region, "cluster": cluster, "source_region": source}
+            for region, cluster, source in secondary_clusters()
+        ]})
     if path == "/faults":
         if method == "GET":
             return _json(start_response, "200 OK", {"faults": registry.list()})

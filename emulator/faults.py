@@ -2,7 +2,7 @@
 
 Kinds of fault:
 - ``api_error``: the next ``count`` calls of an API action (or a REST path) answer with an AWS
-  error such as ``Throttling``.
+  error such as ``Throttling`` (without ``count``: every call, until cleared or ``duration`` ends).
 - ``replication_lag``: the simulated Aurora global lag is ``value_ms`` for ``duration`` seconds.
 - ``unhealthy_targets``: a target group's targets report ``unhealthy``.
 - ``alarm_state``: an alarm's state is set (applied at once; listed for the record).
@@ -33,6 +33,7 @@ REST_ACTIONS: dict[str, tuple[str, str]] = {
     "ListHostedZones": ("GET", r"/hostedzone/?$"),
 }
 
+_RPC_V2_PATH = re.compile(r"/service/[^/]+/operation/(?P<operation>[^/]+)$")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/(?P<service>[^/]+)/")
 _ids = itertools.count(1)
 
@@ -77,6 +78,7 @@ class Fault:
 
 
 KINDS = ("api_error", "replication_lag", "unhealthy_targets", "alarm_state")
+_NUMERIC_FIELDS = {"count": int, "status": int, "value_ms": float}
 
 
 class FaultRegistry:
@@ -96,9 +98,18 @@ class FaultRegistry:
         unknown = set(spec) - allowed
         if unknown:
             raise ValueError(f"unknown field(s) for a fault: {', '.join(sorted(unknown))}")
+        for name, convert in _NUMERIC_FIELDS.items():
+            if spec.get(name) is not None:
+                try:
+                    spec[name] = convert(spec[name])
+                except (TypeError, ValueError):
+                    raise ValueError(f"{name!r} must be a number, not {spec[name]!r}") from None
         fault = Fault(kind=kind, **spec)
         if duration is not None:
-            fault.expires = fault.created + float(duration)
+            try:
+                fault.expires = fault.created + float(duration)
+            except (TypeError, ValueError):
+                raise ValueError(f"'duration' must be a number of seconds, not {duration!r}") from None
         _validate(fault)
         with self._lock:
             self._faults.append(fault)
@@ -187,10 +198,13 @@ REGISTRY = FaultRegistry()
 
 
 def _action_of(environ: dict[str, Any], body: bytes) -> str | None:
-    """The API action of a query- or JSON-protocol request; None for REST-style calls."""
+    """The API action of a query-, JSON- or RPC-v2-protocol request; None for REST-style calls."""
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target.rsplit(".", 1)[-1]
+    rpc = _RPC_V2_PATH.search(environ.get("PATH_INFO", ""))
+    if rpc:
+        return rpc.group("operation")
     from urllib.parse import parse_qs
 
     query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -204,19 +218,60 @@ def _action_of(environ: dict[str, Any], body: bytes) -> str | None:
     return None
 
 
-def _error_response(fault: Fault, environ: dict[str, Any]):
+def _cbor_text(value: str) -> bytes:
+    data = value.encode()
+    size = len(data)
+    if size < 24:
+        head = bytes([0x60 + size])
+    elif size < 256:
+        head = bytes([0x78, size])
+    else:
+        head = bytes([0x79]) + size.to_bytes(2, "big")
+    return head + data
+
+
+def _cbor_map(items: dict[str, str]) -> bytes:
+    """A CBOR map of short strings (all an RPC v2 CBOR error body needs)."""
+    out = bytes([0xA0 + len(items)])
+    for key, value in items.items():
+        out += _cbor_text(key) + _cbor_text(value)
+    return out
+
+
+def _error_response(fault: Fault, environ: dict[str, Any], service: str | None = None):
+    """The fault's error in the wire format of the request's protocol.
+
+    JSON (X-Amz-Target or a JSON body, incl. awsQueryCompatible services such as CloudWatch),
+    RPC v2 CBOR, EC2 (<Response><Errors><Error>) and the query / REST-XML <ErrorResponse>.
+    """
+    from xml.sax.saxutils import escape
+
     request_id = str(uuid.uuid4())
-    if environ.get("HTTP_X_AMZ_TARGET") or "json" in environ.get("CONTENT_TYPE", ""):
+    ctype = environ.get("CONTENT_TYPE", "")
+    headers = [("x-amzn-RequestId", request_id)]
+    if "cbor" in ctype or environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+        body = _cbor_map({"__type": fault.error, "message": fault.message})
+        headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
+    elif environ.get("HTTP_X_AMZ_TARGET") or "json" in ctype:
         body = json.dumps({"__type": fault.error, "message": fault.message}).encode()
-        headers = [("Content-Type", "application/x-amz-json-1.1"),
-                   ("x-amzn-ErrorType", fault.error), ("x-amzn-RequestId", request_id)]
+        headers += [("Content-Type", ctype if "json" in ctype else "application/x-amz-json-1.1"),
+                    ("x-amzn-ErrorType", fault.error)]
+        if environ.get("HTTP_X_AMZN_QUERY_MODE"):
+            headers.append(("x-amzn-query-error", f"{fault.error};Sender"))
+    elif service == "ec2":
+        body = (
+            f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>{escape(fault.error)}</Code>"
+            f"<Message>{escape(fault.message)}</Message></Error></Errors>"
+            f"<RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        headers.append(("Content-Type", "text/xml;charset=UTF-8"))
     else:
         body = (
             "<ErrorResponse><Error><Type>Sender</Type>"
-            f"<Code>{fault.error}</Code><Message>{fault.message}</Message></Error>"
+            f"<Code>{escape(fault.error)}</Code><Message>{escape(fault.message)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         ).encode()
-        headers = [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+        headers.append(("Content-Type", "text/xml"))
     headers.append(("Content-Length", str(len(body))))
     return f"{fault.status} Injected", headers, body
 
@@ -234,16 +289,22 @@ class FaultMiddleware:
             from .control import handle
 
             return handle(environ, start_response, self.registry)
+        if path.rstrip("/") == "/moto-api/reset":
+            from .control import reset_runtime_config
+
+            reset_runtime_config()
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
+        body = b""
+        if length:  # (a chunked body without Content-Length is left alone for moto)
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         service, region = (scope.group("service"), scope.group("region")) if scope else (None, None)
         fault = self.registry.take_api_error(
             service, region, _action_of(environ, body), environ.get("REQUEST_METHOD", "GET"), path
         )
         if fault is not None:
-            status, headers, payload = _error_response(fault, environ)
+            status, headers, payload = _error_response(fault, environ, service)
             start_response(status, headers)
             return [payload]
         return self.app(environ, start_response)

@@ -15,8 +15,9 @@ LOG = logging.getLogger("emulator")
 
 def _prepare_environment(port: int) -> None:
     """Settings moto reads from the environment; they must be set before moto is imported."""
-    # aws-sdk tasks of Step Functions call back into this server.
-    os.environ.setdefault("MOTO_PORT", str(port))
+    # aws-sdk tasks of Step Functions call back into this server (http://localhost:$MOTO_PORT):
+    # always this server's port, whatever the calling environment says.
+    os.environ["MOTO_PORT"] = str(port)
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     os.environ.setdefault("MOTO_ACM_VALIDATION_WAIT", "2")
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
@@ -65,4 +66,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         server.serve_forever()
     finally:
         publisher.stop()
-    sys.exit(0)
+        server.server_close()
+    LOG.info("emulator on port %s stopped", port)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Nothing to save: skip the interpreter's finalisation of moto's large in-memory state (seconds).
+    os._exit(0)

@@ -13,7 +13,7 @@ import logging
 import os
 import random
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .faults import REGISTRY, FaultRegistry
 
@@ -28,10 +28,11 @@ def _region_of(arn: str) -> str:
 def secondary_clusters() -> list[tuple[str, str, str]]:
     """(region, cluster identifier, source region) of every secondary member of a global cluster."""
     from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.rds.models import rds_backends
+
+    from .ext_rds import global_clusters
 
     found = []
-    for global_cluster in list(rds_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].global_clusters.values()):
+    for global_cluster in global_clusters(DEFAULT_ACCOUNT_ID):
         members = list(global_cluster.members)
         writer_region = next((_region_of(m.db_cluster_arn) for m in members if m.is_writer), None)
         for member in members:
@@ -49,7 +50,8 @@ def publish_once(registry: FaultRegistry = REGISTRY, rng: random.Random | None =
     rng = rng or random
     low = float(os.environ.get("EMULATOR_LAG_MIN_MS", "100"))
     high = float(os.environ.get("EMULATOR_LAG_MAX_MS", "300"))
-    now = datetime.now(timezone.utc)
+    # moto keeps metric timestamps naive (UTC); an aware one breaks GetMetricStatistics comparisons.
+    now = datetime.now(UTC).replace(tzinfo=None)
     written = 0
     for region, cluster_id, source_region in secondary_clusters():
         override = registry.lag_override(cluster_id)

@@ -65,13 +65,17 @@ def emulator(emulator_url: str) -> str:
 
 @pytest.fixture
 def aws(emulator: str):
-    """aws(service, region) -> a boto3 client for the clean emulator (no retries: faults show)."""
+    """aws(service, region, retries=0) -> a boto3 client for the clean emulator.
+
+    ``retries`` counts retries after the first attempt (botocore's ``max_attempts`` in legacy
+    terms); the default 0 lets every injected fault show.
+    """
     import boto3
     from botocore.config import Config
 
-    def client(service: str, region: str = "eu-west-1", retries: int = 1):
+    def client(service: str, region: str = "eu-west-1", retries: int = 0):
         return boto3.client(service, region_name=region, endpoint_url=emulator,
-                            config=Config(retries={"mode": "standard", "max_attempts": retries}),
+                            config=Config(retries={"mode": "standard", "total_max_attempts": retries + 1}),
                             **CREDENTIALS)
 
     return client

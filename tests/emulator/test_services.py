@@ -1,0 +1,79 @@
+"""Server settings the project relies on: Step Functions execution, ACM validation, IAM managed policies."""
+
+from __future__ import annotations
+
+import json
+import time
+
+STATE_MACHINE = {
+    "StartAt": "Upsert",
+    "States": {
+        "Upsert": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::aws-sdk:route53:changeResourceRecordSets",
+            "Parameters": {
+                "HostedZoneId.$": "$.zone_id",
+                "ChangeBatch": {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+                    "Name": "api.example.test", "Type": "A", "TTL": 60,
+                    "ResourceRecords": [{"Value": "192.0.2.10"}]}}]},
+            },
+            # datetimes in the output break describe_execution (TOOLCHAIN.md)
+            "ResultSelector": {"status.$": "$.ChangeInfo.Status"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 2}],
+            "End": True,
+        }
+    },
+}
+
+
+def _wait(predicate, timeout: float = 20.0, step: float = 0.25):
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(step)
+
+
+def test_step_functions_aws_sdk_task_calls_back_into_the_emulator(aws, add_fault, control):
+    route53, sfn = aws("route53"), aws("stepfunctions")
+    zone_id = route53.create_hosted_zone(Name="example.test", CallerReference="sfn")["HostedZone"]["Id"]
+    # the task's first call is refused by a fault: proof that it goes through this emulator; Retry recovers
+    fault = add_fault("api_error", action="ChangeResourceRecordSets", count=1, error="Throttling")
+    machine = sfn.create_state_machine(name="sm-dns-test", definition=json.dumps(STATE_MACHINE),
+                                       roleArn="arn:aws:iam::123456789012:role/sfn-test")["stateMachineArn"]
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps({"zone_id": zone_id.split("/")[-1]}))
+
+    def finished():
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        return described if described["status"] != "RUNNING" else None
+
+    described = _wait(finished)
+    assert described and described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"status": "INSYNC"}
+    records = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+    assert [(r["Name"], r["ResourceRecords"]) for r in records if r["Type"] == "A"] == [
+        ("api.example.test.", [{"Value": "192.0.2.10"}])]
+    assert fault["id"] not in [f["id"] for f in control("GET", "/_emulator/faults")[1]["faults"]]
+
+
+def test_acm_certificate_is_issued_within_seconds(aws):
+    acm = aws("acm")
+    arn = acm.request_certificate(DomainName="api.example.test", ValidationMethod="DNS")["CertificateArn"]
+    started = time.time()
+    issued = _wait(lambda: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED",
+                   timeout=10)
+    assert issued
+    assert time.time() - started < 6
+
+
+def test_iam_aws_managed_policies_are_loaded(aws):
+    iam = aws("iam", "us-east-1")
+    policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM")["Policy"]
+    assert policy["PolicyName"] == "AmazonEC2RoleforSSM"
+    iam.create_role(RoleName="role-test", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    iam.attach_role_policy(RoleName="role-test", PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+    attached = iam.list_attached_role_policies(RoleName="role-test")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]

@@ -1,0 +1,107 @@
+"""Simulated Aurora lag signals (emulator/signals.py) and the replication_lag fault."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+PRIMARY_REGION, SECONDARY_REGION = "us-east-1", "eu-west-1"
+LOW = float(os.environ.get("EMULATOR_LAG_MIN_MS", "100"))
+HIGH = float(os.environ.get("EMULATOR_LAG_MAX_MS", "300"))
+
+
+@pytest.fixture
+def gdb(aws):
+    east, west = aws("rds", PRIMARY_REGION), aws("rds", SECONDARY_REGION)
+    primary = east.create_db_cluster(DBClusterIdentifier="aurora-use1", Engine="aurora-mysql", MasterUsername="admin",
+                                     MasterUserPassword="not-a-real-password")["DBCluster"]
+    east.create_global_cluster(GlobalClusterIdentifier="gdb-signals", SourceDBClusterIdentifier=primary["DBClusterArn"])
+    secondary = west.create_db_cluster(DBClusterIdentifier="aurora-euw1", Engine="aurora-mysql",
+                                       GlobalClusterIdentifier="gdb-signals")["DBCluster"]
+    return {"primary": primary["DBClusterArn"], "secondary": secondary["DBClusterArn"]}
+
+
+def _stats(aws, region, cluster, metric="AuroraGlobalDBReplicationLag", source_region=None):
+    dimensions = [{"Name": "DBClusterIdentifier", "Value": cluster}]
+    if source_region:
+        dimensions.append({"Name": "SourceRegion", "Value": source_region})
+    now = datetime.now(UTC)
+    points = aws("cloudwatch", region).get_metric_statistics(
+        Namespace="AWS/RDS", MetricName=metric, Dimensions=dimensions, StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=1), Period=300, Statistics=["Minimum", "Maximum", "SampleCount"],
+        Unit="Milliseconds")["Datapoints"]
+    return points[0] if points else None
+
+
+def test_publish_writes_lag_for_the_secondary_in_its_region(aws, gdb, control):
+    assert control("GET", "/_emulator/signals") == (200, {"secondaries": [
+        {"region": SECONDARY_REGION, "cluster": "aurora-euw1", "source_region": PRIMARY_REGION}]})
+    assert control("POST", "/_emulator/signals/publish") == (200, {"published": 4})
+    for metric in ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"):
+        # (the server's own publisher thread may add datapoints at any time: no exact counts)
+        point = _stats(aws, SECONDARY_REGION, "aurora-euw1", metric)
+        assert point["SampleCount"] >= 1
+        assert LOW <= point["Minimum"] <= point["Maximum"] <= HIGH
+        with_source = _stats(aws, SECONDARY_REGION, "aurora-euw1", metric, source_region=PRIMARY_REGION)
+        assert LOW <= with_source["Minimum"] <= with_source["Maximum"] <= HIGH
+    # nothing for the primary, nothing in the primary's region
+    assert _stats(aws, PRIMARY_REGION, "aurora-use1") is None
+    assert _stats(aws, SECONDARY_REGION, "aurora-use1") is None
+
+
+def test_replication_lag_fault_overrides_then_expires(aws, gdb, control, add_fault):
+    add_fault("replication_lag", value_ms=4500, duration=1, cluster="aurora-euw1")
+    control("POST", "/_emulator/signals/publish")
+    assert _stats(aws, SECONDARY_REGION, "aurora-euw1")["Maximum"] == 4500.0
+    assert _stats(aws, SECONDARY_REGION, "aurora-euw1", "AuroraGlobalDBRPOLag")["Minimum"] == 4500.0
+    time.sleep(1.1)
+    control("POST", "/_emulator/signals/publish")
+    point = _stats(aws, SECONDARY_REGION, "aurora-euw1")
+    assert point["Maximum"] == 4500.0 and LOW <= point["Minimum"] <= HIGH
+    # a fault for another cluster does not touch this one
+    add_fault("replication_lag", value_ms=9999, duration=30, cluster="some-other-cluster")
+    control("POST", "/_emulator/signals/publish")
+    assert _stats(aws, SECONDARY_REGION, "aurora-euw1")["Maximum"] == 4500.0
+
+
+def test_after_a_switchover_the_old_primary_gets_the_signals(aws, gdb, control):
+    control("POST", "/_emulator/config", {"switchover_seconds": 0.2})
+    aws("rds", SECONDARY_REGION).switchover_global_cluster(GlobalClusterIdentifier="gdb-signals",
+                                                           TargetDbClusterIdentifier=gdb["secondary"])
+    deadline = time.time() + 10
+    while aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-signals")["GlobalClusters"][0][
+            "Status"] != "available" and time.time() < deadline:
+        time.sleep(0.25)
+    assert control("GET", "/_emulator/signals")[1] == {"secondaries": [
+        {"region": PRIMARY_REGION, "cluster": "aurora-use1", "source_region": SECONDARY_REGION}]}
+    control("POST", "/_emulator/signals/publish")
+    assert LOW <= _stats(aws, PRIMARY_REGION, "aurora-use1", source_region=SECONDARY_REGION)["Maximum"] <= HIGH
+
+
+def test_background_publisher_runs_on_its_interval_and_survives_errors(monkeypatch):
+    """The server's publisher thread (in-process, publish_once stubbed): every interval, errors logged, stops."""
+    from emulator import signals
+
+    calls = []
+
+    def publish_once():
+        calls.append(time.monotonic())
+        if len(calls) == 2:
+            raise RuntimeError("a failed publication must not stop the thread")
+        return 0
+
+    monkeypatch.setattr(signals, "publish_once", publish_once)
+    monkeypatch.setenv("EMULATOR_SIGNAL_INTERVAL", "0.05")
+    publisher = signals.SignalPublisher()
+    assert publisher.interval == 0.05
+    publisher.start()
+    time.sleep(0.4)
+    publisher.stop()
+    publisher.join(timeout=2)
+    assert not publisher.is_alive()
+    assert len(calls) >= 4
+    gaps = [later - earlier for earlier, later in zip(calls, calls[1:], strict=False)]
+    assert min(gaps) >= 0.04
