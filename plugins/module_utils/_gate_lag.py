@@ -1,0 +1,191 @@
+# Copyright: Contributors to the payments.region_migration project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One evaluation of the Aurora replication-lag gate: global cluster state plus CloudWatch samples.
+
+Private to this collection; used by aurora_lag_gate and migration_status_info. The verdict rules
+live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aws_client.ClientCache``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    AWS_ERRORS = (ClientError, BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.payments.region_migration.plugins.module_utils import gates
+
+NAMESPACE = "AWS/RDS"
+STATISTIC = "Maximum"
+_UNREAD = object()
+
+
+def arn_region(arn: str | None) -> str | None:
+    if arn and arn.startswith("arn:"):
+        return arn.split(":")[3] or None
+    return None
+
+
+def cluster_id_of(reference: str) -> str:
+    """The DB cluster identifier of an identifier or a cluster ARN."""
+    return reference.split(":cluster:", 1)[1] if reference.startswith("arn:") else reference
+
+
+def find_member(global_cluster: dict[str, Any] | None, reference: str, region: str | None) -> str | None:
+    """The ARN of the member that ``reference`` (identifier or ARN) names, None if not a member."""
+    for member in (global_cluster or {}).get("GlobalClusterMembers", []):
+        arn = member.get("DBClusterArn", "")
+        if reference.startswith("arn:"):
+            if arn == reference:
+                return arn
+        elif cluster_id_of(arn).lower() == reference.lower() and (region is None or arn_region(arn) == region):
+            return arn
+    return None
+
+
+def writer_arn(global_cluster: dict[str, Any] | None) -> str | None:
+    for member in (global_cluster or {}).get("GlobalClusterMembers", []):
+        if member.get("IsWriter"):
+            return member.get("DBClusterArn")
+    return None
+
+
+def pick_secondary(global_cluster: dict[str, Any] | None, target: str | None, region: str | None) -> str | None:
+    """The member whose lag tells whether the migration may go on.
+
+    The target region's cluster while it is a secondary; once it has become the writer (after a
+    switchover), the other member - the old primary, which now replicates from it.
+    """
+    writer = writer_arn(global_cluster)
+    target_arn = find_member(global_cluster, target, region) if target else None
+    if target_arn and target_arn != writer:
+        return target_arn
+    others = sorted(m.get("DBClusterArn") for m in (global_cluster or {}).get("GlobalClusterMembers", [])
+                    if not m.get("IsWriter") and m.get("DBClusterArn") != target_arn)
+    if writer and others:
+        return others[0]
+    return None
+
+
+def describe_global_cluster(module, rds, identifier: str) -> dict[str, Any] | None:
+    """The global cluster, None when it does not exist (the answer is filtered here too)."""
+    try:
+        clusters = rds.describe_global_clusters(aws_retry=True, GlobalClusterIdentifier=identifier)["GlobalClusters"]
+    except is_boto3_error_code("GlobalClusterNotFoundFault"):
+        return None
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Failed to describe global cluster {identifier}")
+    matching = [c for c in clusters if c.get("GlobalClusterIdentifier", "").lower() == identifier.lower()]
+    return matching[0] if matching else None
+
+
+def global_cluster_status(global_cluster: dict[str, Any] | None, member: str | None) -> dict[str, Any]:
+    """What the gate reports about the global cluster (snake_case, stable keys)."""
+    if global_cluster is None:
+        return {"found": False}
+    failover = global_cluster.get("FailoverState") or {}
+    return {
+        "found": True,
+        "identifier": global_cluster.get("GlobalClusterIdentifier"),
+        "status": global_cluster.get("Status"),
+        "engine": global_cluster.get("Engine"),
+        "engine_version": global_cluster.get("EngineVersion"),
+        "failover_state": failover.get("Status"),
+        "writer_cluster_arn": writer_arn(global_cluster),
+        "secondary_cluster_arn": member,
+        "members": [
+            {"db_cluster_arn": m.get("DBClusterArn"), "is_writer": bool(m.get("IsWriter"))}
+            for m in global_cluster.get("GlobalClusterMembers", [])
+        ],
+    }
+
+
+def choose_dimensions(module, cloudwatch, metric_name: str, cluster_id: str,
+                      source_region: str | None) -> list[dict[str, str]]:
+    """The dimension set the lag metric is published with for this cluster.
+
+    CloudWatch only answers a query whose dimensions match exactly; the lag metrics exist per
+    DBClusterIdentifier and per DBClusterIdentifier + SourceRegion. Prefer the latter for the
+    current writer's region, then the former.
+    """
+    base = [{"Name": "DBClusterIdentifier", "Value": cluster_id}]
+    found: list[list[dict[str, str]]] = []
+    kwargs: dict[str, Any] = {"Namespace": NAMESPACE, "MetricName": metric_name, "Dimensions": base}
+    try:
+        while True:
+            page = cloudwatch.list_metrics(aws_retry=True, **kwargs)
+            found.extend(m.get("Dimensions", []) for m in page.get("Metrics", []))
+            if not page.get("NextToken"):
+                break
+            kwargs["NextToken"] = page["NextToken"]
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to list the {metric_name} metrics of {cluster_id}")
+    as_sets = [{(d["Name"], d["Value"]) for d in dims} for dims in found]
+    if source_region:
+        with_source = {("DBClusterIdentifier", cluster_id), ("SourceRegion", source_region)}
+        if with_source in as_sets:
+            return base + [{"Name": "SourceRegion", "Value": source_region}]
+    return base
+
+
+def lag_samples(module, cloudwatch, metric_name: str, dimensions: list[dict[str, str]], window_seconds: int,
+                period_seconds: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Per-period Maximum of the lag metric over the window ending now, oldest first."""
+    now = now or datetime.now(UTC)
+    try:
+        response = cloudwatch.get_metric_statistics(
+            aws_retry=True, Namespace=NAMESPACE, MetricName=metric_name, Dimensions=dimensions,
+            StartTime=now - timedelta(seconds=window_seconds), EndTime=now, Period=period_seconds,
+            Statistics=[STATISTIC],
+        )
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to read {metric_name} from CloudWatch")
+    return gates.samples_from_datapoints(response.get("Datapoints", []), STATISTIC)
+
+
+def evaluate_lag(module, clients, global_cluster_identifier: str, secondary: str, threshold_ms: float,
+                 window_seconds: int, period_seconds: int, min_datapoints: int, consecutive_healthy: int,
+                 allow_no_data: bool, metric_name: str | None = None,
+                 global_cluster: dict[str, Any] | None | object = _UNREAD) -> dict[str, Any]:
+    """One evaluation of the lag gate; the result dict the gate modules return.
+
+    ``global_cluster`` may be passed when the caller has just described it (status module).
+    """
+    region = arn_region(secondary) or module.region
+    cluster_id = cluster_id_of(secondary)
+    if global_cluster is _UNREAD:
+        global_cluster = describe_global_cluster(module, clients("rds", region), global_cluster_identifier)
+    member = find_member(global_cluster, secondary, region)
+    problems = gates.global_cluster_problems(global_cluster, member, cluster_id)
+    if global_cluster is None:
+        problems = [f"global cluster {global_cluster_identifier} not found"]
+    chosen = metric_name or gates.lag_metric_for_engine(
+        (global_cluster or {}).get("Engine"), (global_cluster or {}).get("EngineVersion"))
+    cloudwatch = clients("cloudwatch", region)
+    dimensions = choose_dimensions(module, cloudwatch, chosen, cluster_id, arn_region(writer_arn(global_cluster)))
+    samples = lag_samples(module, cloudwatch, chosen, dimensions, window_seconds, period_seconds)
+    healthy, reason = gates.lag_verdict(samples, threshold_ms, min_datapoints, consecutive_healthy,
+                                        allow_no_data, chosen)
+    if problems:
+        healthy = False
+        reason = "; ".join(problems) + f" ({reason})"
+    values = [s["value"] for s in samples]
+    return {
+        "healthy": healthy,
+        "verdict": gates.verdict(healthy),
+        "reason": reason,
+        "samples": samples,
+        "maximum": max(values) if values else None,
+        "metric_name": chosen,
+        "dimensions": {d["Name"]: d["Value"] for d in dimensions},
+        "threshold_ms": threshold_ms,
+        "datapoints": len(samples),
+        "global_cluster_status": global_cluster_status(global_cluster, member),
+    }

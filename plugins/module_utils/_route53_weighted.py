@@ -1,0 +1,169 @@
+# Copyright: Contributors to the payments.region_migration project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Route 53 calls for weighted record sets: find the zone, read the set, write it in one batch.
+
+Private to this collection. ``module`` is an AnsibleAWSModule; ``route53`` a client created with a
+retry decorator (see ``_aws_client``). AWS errors end the module through ``fail_json_aws``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    AWS_ERRORS = (ClientError, BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
+WAIT_DELAY = 5  # seconds between two GetChange calls while waiting for INSYNC
+
+
+def fqdn(name: str) -> str:
+    """Lower case with the trailing dot, the way Route 53 returns names."""
+    name = name.strip().lower()
+    return name if name.endswith(".") else name + "."
+
+
+def _decode(name: str) -> str:
+    # Route 53 returns some characters escaped as \\ooo octal (e.g. \\052 for '*').
+    return name.encode().decode("unicode_escape")
+
+
+def zone_id_by_name(module, route53, zone_name: str, private_zone: bool) -> str:
+    """The id of the hosted zone called ``zone_name`` (public or private as asked); fails if none."""
+    wanted = fqdn(zone_name)
+    found = []
+    marker: dict[str, str] = {}
+    try:
+        while True:
+            page = route53.list_hosted_zones_by_name(aws_retry=True, DNSName=wanted, **marker)
+            for zone in page.get("HostedZones", []):
+                if zone["Name"].lower() != wanted:
+                    continue
+                if bool(zone.get("Config", {}).get("PrivateZone", False)) == private_zone:
+                    found.append(zone["Id"].replace("/hostedzone/", ""))
+            last = page.get("HostedZones", [])[-1:] or [{}]
+            if not page.get("IsTruncated") or last[0].get("Name", "").lower() != wanted:
+                break
+            marker = {"DNSName": page["NextDNSName"], "HostedZoneId": page["NextHostedZoneId"]}
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to look up hosted zone {wanted}")
+    kind = "private" if private_zone else "public"
+    if not found:
+        module.fail_json(msg=f"Hosted zone {wanted} ({kind}) not found in Route 53")
+    if len(found) > 1:
+        module.fail_json(msg=f"{len(found)} {kind} hosted zones are called {wanted} ({', '.join(found)}); "
+                             "pass hosted_zone_id")
+    return found[0]
+
+
+def check_zone(module, route53, zone_id: str) -> dict[str, Any]:
+    """The hosted zone ``zone_id``; fails clearly when it does not exist."""
+    zone_id = zone_id.replace("/hostedzone/", "")
+    try:
+        return route53.get_hosted_zone(aws_retry=True, Id=zone_id)["HostedZone"]
+    except is_boto3_error_code("NoSuchHostedZone"):
+        module.fail_json(msg=f"Hosted zone {zone_id} not found in Route 53")
+    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        module.fail_json_aws(e, msg=f"Failed to read hosted zone {zone_id}")
+
+
+def resolve_zone(module, route53) -> tuple[str, str]:
+    """(zone id, zone name) from the module's hosted_zone_id or zone/private_zone options."""
+    params = module.params
+    zone_id = params.get("hosted_zone_id")
+    if not zone_id:
+        zone_id = zone_id_by_name(module, route53, params["zone"], params.get("private_zone", False))
+    zone = check_zone(module, route53, zone_id)
+    return zone["Id"].replace("/hostedzone/", ""), zone["Name"]
+
+
+def record_sets(module, route53, zone_id: str, name: str, record_type: str) -> list[dict[str, Any]]:
+    """Every record set called ``name`` of type ``record_type`` (listing starts at the name)."""
+    wanted = fqdn(name)
+    result: list[dict[str, Any]] = []
+    start: dict[str, str] = {"StartRecordName": wanted, "StartRecordType": record_type}
+    seen_starts = set()
+    try:
+        while True:
+            page = route53.list_resource_record_sets(aws_retry=True, HostedZoneId=zone_id, **start)
+            # The listing is sorted and starts at our name and type: the first other record ends it.
+            past_ours = False
+            for record in page.get("ResourceRecordSets", []):
+                if _decode(record["Name"]).lower() == wanted and record["Type"] == record_type:
+                    if record not in result:
+                        result.append(record)
+                else:
+                    past_ours = True
+            if past_ours or not page.get("IsTruncated"):
+                break
+            start = {"StartRecordName": page["NextRecordName"], "StartRecordType": page["NextRecordType"]}
+            if page.get("NextRecordIdentifier"):
+                start["StartRecordIdentifier"] = page["NextRecordIdentifier"]
+            key = tuple(sorted(start.items()))
+            if key in seen_starts:
+                break
+            seen_starts.add(key)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to list record sets {wanted} {record_type} in zone {zone_id}")
+    return result
+
+
+def weighted_record_set(module, route53, zone_id: str, name: str, record_type: str) -> list[dict[str, Any]]:
+    """The weighted records of a name and type; fails when there are none or some are not weighted."""
+    records = record_sets(module, route53, zone_id, name, record_type)
+    if not records:
+        module.fail_json(msg=f"Record set {fqdn(name)} {record_type} not found in hosted zone {zone_id}")
+    plain = [r.get("SetIdentifier", "(no SetIdentifier)") for r in records if "Weight" not in r]
+    if plain:
+        module.fail_json(msg=f"Record set {fqdn(name)} {record_type} in hosted zone {zone_id} is not a weighted "
+                             f"record set (records without a weight: {', '.join(plain)})")
+    return records
+
+
+def weights_of(records: list[dict[str, Any]]) -> dict[str, int]:
+    return {r["SetIdentifier"]: int(r["Weight"]) for r in records}
+
+
+def change_batch(records: list[dict[str, Any]], weights: dict[str, int], comment: str) -> dict[str, Any]:
+    """One ChangeBatch that UPSERTs every record of the set with its new weight.
+
+    Everything else in each record (alias target or values, TTL, health check) is copied from
+    the record as Route 53 returned it, so only the weights change.
+    """
+    changes = []
+    for record in sorted(records, key=lambda r: r["SetIdentifier"]):
+        updated = dict(record)
+        updated["Weight"] = weights[record["SetIdentifier"]]
+        changes.append({"Action": "UPSERT", "ResourceRecordSet": updated})
+    return {"Comment": comment, "Changes": changes}
+
+
+def apply_change(module, route53, zone_id: str, batch: dict[str, Any]) -> str:
+    """Send the batch (one ChangeResourceRecordSets request); returns the change id."""
+    try:
+        response = route53.change_resource_record_sets(aws_retry=True, HostedZoneId=zone_id, ChangeBatch=batch)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to change the weights in hosted zone {zone_id}")
+    return response["ChangeInfo"]["Id"].replace("/change/", "")
+
+
+def wait_insync(module, route53, change_id: str, timeout: int, sleep: Callable[[float], None] = time.sleep,
+                clock: Callable[[], float] = time.monotonic) -> str:
+    """Poll GetChange until the change is INSYNC; returns the last status (PENDING on timeout)."""
+    deadline = clock() + timeout
+    while True:
+        try:
+            status = route53.get_change(aws_retry=True, Id=change_id)["ChangeInfo"]["Status"]
+        except AWS_ERRORS as e:
+            module.fail_json_aws(e, msg=f"Failed to read the status of change {change_id}")
+        if status == "INSYNC" or clock() + WAIT_DELAY > deadline:
+            return status
+        sleep(WAIT_DELAY)

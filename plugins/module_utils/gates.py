@@ -1,0 +1,234 @@
+# Copyright: Contributors to the payments.region_migration project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What the migration gates share: verdict rules, the once/wait polling loop, options, reporting.
+
+A gate is a function that evaluates the current state once and returns a result dictionary with at
+least ``healthy`` (bool) and ``reason`` (one line). :func:`run_gate` calls it once or until it is
+healthy, and :func:`exit_gate` ends the module the same way for every gate. The verdict rules are
+pure functions of plain values so that they can be unit tested on crafted series.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+PASS = "pass"
+FAIL = "fail"
+
+# CloudWatch lag metrics of an Aurora global database (namespace AWS/RDS, milliseconds).
+RPO_LAG_METRIC = "AuroraGlobalDBRPOLag"
+REPLICATION_LAG_METRIC = "AuroraGlobalDBReplicationLag"
+
+# Options every gate module has, with the same defaults (merged into each argument_spec).
+GATE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
+    "window_seconds": {"type": "int", "default": 300},
+    "period_seconds": {"type": "int", "default": 60},
+    "mode": {"type": "str", "default": "once", "choices": ["once", "wait"]},
+    "poll_interval": {"type": "int", "default": 10},
+    "timeout": {"type": "int", "default": 600},
+    "fail_on_unhealthy": {"type": "bool", "default": True},
+    "consecutive_healthy": {"type": "int", "default": 1},
+}
+
+_AURORA_MYSQL_VERSION = re.compile(r"mysql_aurora\.(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def verdict(healthy: bool) -> str:
+    return PASS if healthy else FAIL
+
+
+def lag_metric_for_engine(engine: str | None, engine_version: str | None) -> str:
+    """The CloudWatch metric that measures a global database secondary's lag for this engine.
+
+    AWS documents ``AuroraGlobalDBRPOLag`` for every Aurora PostgreSQL global database and for
+    Aurora MySQL from 3.04.0 (and 2.12.0 on the 2.x line); older Aurora MySQL versions only have
+    ``AuroraGlobalDBReplicationLag`` (Aurora User Guide, "Performing switchovers for Aurora
+    global databases").
+    """
+    engine = (engine or "").lower()
+    if engine == "aurora-postgresql":
+        return RPO_LAG_METRIC
+    if engine in ("aurora-mysql", "aurora"):
+        match = _AURORA_MYSQL_VERSION.search(engine_version or "")
+        if match:
+            major, minor = int(match.group(1)), int(match.group(2))
+            if (major == 3 and minor >= 4) or major > 3 or (major == 2 and minor >= 12):
+                return RPO_LAG_METRIC
+    return REPLICATION_LAG_METRIC
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:g}"
+
+
+def lag_verdict(samples: list[dict[str, Any]], threshold_ms: float, min_datapoints: int,
+                consecutive_healthy: int, allow_no_data: bool, metric_name: str) -> tuple[bool, str]:
+    """Healthy when there are enough samples and the newest ``consecutive_healthy`` are <= threshold.
+
+    ``samples`` are ``{timestamp, value}`` per period (the period's Maximum), oldest first. Like a
+    CloudWatch alarm counts consecutive breaching periods, the gate needs consecutive healthy
+    periods at the end of the window: a spike that has been followed by enough healthy periods
+    no longer blocks, one in the newest periods does. Missing data is never healthy unless
+    ``allow_no_data`` says so.
+    """
+    count = len(samples)
+    values = [float(s["value"]) for s in samples]
+    maximum = max(values) if values else None
+    needed = max(min_datapoints, consecutive_healthy, 1)
+    if count < needed:
+        what = "no datapoints" if count == 0 else f"only {count} datapoint{'s' if count != 1 else ''}"
+        if allow_no_data:
+            return True, f"{metric_name}: {what} (need {needed}), accepted because allow_no_data is set"
+        return False, f"{metric_name}: {what} in the window (need {needed}); no data is never healthy"
+    newest = values[-consecutive_healthy:] if consecutive_healthy > 0 else values
+    breaching = [v for v in newest if v > threshold_ms]
+    if breaching:
+        return False, (
+            f"{metric_name}: {len(breaching)} of the newest {len(newest)} samples above {_fmt(threshold_ms)} ms "
+            f"(latest {_fmt(values[-1])} ms, window maximum {_fmt(maximum)} ms)"
+        )
+    return True, (
+        f"{metric_name}: newest {len(newest)} of {count} samples at or below {_fmt(threshold_ms)} ms "
+        f"(latest {_fmt(values[-1])} ms, window maximum {_fmt(maximum)} ms)"
+    )
+
+
+def global_cluster_problems(global_cluster: dict[str, Any] | None, member_arn: str | None,
+                            cluster_identifier: str) -> list[str]:
+    """Why the global cluster is not in a state where a secondary's lag means anything.
+
+    ``member_arn`` is the secondary's ARN when it was found among the members, None otherwise.
+    """
+    if global_cluster is None:
+        return ["global cluster not found"]
+    problems = []
+    name = global_cluster.get("GlobalClusterIdentifier")
+    status = global_cluster.get("Status")
+    if status != "available":
+        problems.append(f"global cluster {name} is {status!r}, not 'available'")
+    failover_state = global_cluster.get("FailoverState") or {}
+    if failover_state.get("Status"):
+        kinds = {True: "failover", False: "switchover"}
+        kind = kinds.get(failover_state.get("IsDataLossAllowed"), "switchover/failover")
+        problems.append(f"global cluster {name} has a {kind} in progress ({failover_state['Status']})")
+    if member_arn is None:
+        problems.append(f"{cluster_identifier} is not a member of global cluster {name}")
+    else:
+        for member in global_cluster.get("GlobalClusterMembers", []):
+            if member.get("DBClusterArn") == member_arn and member.get("IsWriter"):
+                problems.append(f"{cluster_identifier} is the writer of global cluster {name}, not a secondary")
+    return problems
+
+
+def error_rate(elb_5xx: float, target_5xx: float, requests: float) -> tuple[float, str]:
+    """The 5xx rate in percent over a window, with a note saying what it is based on.
+
+    No requests means nothing failed: the rate is 0, but the note says so, because a gate that
+    passes on zero traffic should not look like one that passed on real traffic.
+    """
+    errors = elb_5xx + target_5xx
+    if requests <= 0:
+        if errors > 0:
+            return 100.0, f"{errors:g} 5xx responses and no counted requests"
+        return 0.0, "no requests in the window"
+    return round(100.0 * errors / requests, 4), f"{errors:g} 5xx of {requests:g} requests"
+
+
+def traffic_verdict(healthy_targets: int, min_healthy_targets: int, alarms: dict[str, str],
+                    rate: float | None, max_5xx_rate: float | None, rate_note: str | None) -> tuple[bool, str]:
+    """Healthy when enough targets are healthy, no listed alarm is in ALARM (or missing), 5xx below max."""
+    problems = []
+    notes = [f"{healthy_targets} healthy targets (need {min_healthy_targets})"]
+    if healthy_targets < min_healthy_targets:
+        problems.append(f"only {healthy_targets} healthy targets (need {min_healthy_targets})")
+    missing = sorted(name for name, state in alarms.items() if state == "NOT_FOUND")
+    firing = sorted(name for name, state in alarms.items() if state == "ALARM")
+    if missing:
+        problems.append(f"alarm{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)}")
+    if firing:
+        problems.append(f"in ALARM: {', '.join(firing)}")
+    if alarms and not missing and not firing:
+        notes.append(f"no alarm in ALARM ({len(alarms)} checked)")
+    if rate is not None and max_5xx_rate is not None:
+        if rate >= max_5xx_rate and not (rate == 0 and max_5xx_rate == 0):
+            problems.append(f"5xx rate {rate:g} % >= {max_5xx_rate:g} % ({rate_note})")
+        else:
+            notes.append(f"5xx rate {rate:g} % < {max_5xx_rate:g} % ({rate_note})")
+    if problems:
+        return False, "; ".join(problems)
+    return True, "; ".join(notes)
+
+
+def samples_from_datapoints(datapoints: list[dict[str, Any]], statistic: str = "Maximum") -> list[dict[str, Any]]:
+    """CloudWatch datapoints as ``{timestamp, value}``, oldest first, timestamps in ISO 8601."""
+    ordered = sorted(datapoints, key=lambda d: d["Timestamp"])
+    return [{"timestamp": d["Timestamp"].isoformat(), "value": float(d[statistic])} for d in ordered
+            if statistic in d]
+
+
+def run_gate(evaluate: Callable[[], dict[str, Any]], mode: str, poll_interval: float, timeout: float,
+             consecutive: int = 1, sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
+    """Evaluate a gate once or until it is healthy; returns the last evaluation, with bookkeeping.
+
+    ``consecutive`` successive healthy evaluations are needed to pass (``poll_interval`` apart).
+    In ``once`` mode the first unhealthy evaluation ends the gate; in ``wait`` mode evaluation
+    goes on until the gate passes or ``timeout`` seconds have gone by, and a timed-out result
+    says so in its reason.
+    """
+    consecutive = max(1, consecutive)
+    started = clock()
+    attempts = 0
+    streak = 0
+    while True:
+        attempts += 1
+        result = dict(evaluate())
+        streak = streak + 1 if result["healthy"] else 0
+        if streak >= consecutive:
+            break
+        elapsed = clock() - started
+        if not result["healthy"] and mode == "once":
+            break
+        if mode == "wait" and elapsed + poll_interval > timeout:
+            if result["healthy"]:
+                result["healthy"] = False
+                result["reason"] = (f"healthy in only {streak} consecutive evaluations of {consecutive} needed "
+                                    f"before the {timeout:g} s timeout: {result['reason']}")
+            else:
+                result["reason"] = f"still unhealthy after {timeout:g} s ({attempts} evaluations): {result['reason']}"
+            break
+        sleep(poll_interval)
+    result["verdict"] = verdict(result["healthy"])
+    result["attempts"] = attempts
+    result["elapsed_seconds"] = round(clock() - started, 3)
+    return result
+
+
+def exit_gate(module, result: dict[str, Any]) -> None:
+    """End a gate module: changed=false always; a failed gate fails the task when asked to."""
+    result = dict(result)
+    result["changed"] = False
+    if not result["healthy"] and module.params.get("fail_on_unhealthy", True):
+        reason = result.pop("reason")
+        module.fail_json(msg=reason, reason=reason, **result)
+    module.exit_json(**result)
+
+
+def validate_gate_params(module) -> None:
+    """Refuse option values that would make a gate meaningless (zero periods, negative waits)."""
+    params = module.params
+    for name in ("window_seconds", "period_seconds", "poll_interval"):
+        if params.get(name) is not None and params[name] <= 0:
+            module.fail_json(msg=f"{name} must be greater than 0, got {params[name]}")
+    for name in ("timeout", "consecutive_healthy", "min_datapoints", "min_healthy_targets"):
+        if params.get(name) is not None and params[name] < 0:
+            module.fail_json(msg=f"{name} must not be negative, got {params[name]}")
+    if params.get("period_seconds") and params.get("window_seconds") and \
+            params["period_seconds"] > params["window_seconds"]:
+        module.fail_json(msg="period_seconds must not be greater than window_seconds")

@@ -1,0 +1,354 @@
+#!/usr/bin/python
+
+# Copyright: Contributors to the payments.region_migration project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: migration_status_info
+version_added: 1.0.0
+short_description: Where a region migration stands - weights, phase, writer region, gates
+description:
+  - One call returns the weights of the weighted record set and the migration phase they
+    correspond to, the region of the Aurora global database's writer, the replication-lag gate's
+    verdict, and the target region's target health and alarm states.
+  - The gates are evaluated once, with the same rules as
+    M(payments.region_migration.aurora_lag_gate) and M(payments.region_migration.traffic_health_gate);
+    an unhealthy gate is reported, never a task failure.
+  - Read-only.
+author:
+  - Payments platform engineering (@payments-platform)
+options:
+  hosted_zone_id:
+    description:
+      - Id of the hosted zone that holds the record set.
+      - Exactly one of O(hosted_zone_id) and O(zone) is required.
+    type: str
+  zone:
+    description:
+      - Name of the hosted zone that holds the record set.
+      - Exactly one of O(hosted_zone_id) and O(zone) is required.
+    type: str
+  private_zone:
+    description: Look O(zone) up among private hosted zones.
+    type: bool
+    default: false
+  record_name:
+    description: Fully qualified name of the weighted record set.
+    type: str
+    required: true
+  record_type:
+    description: Type of the weighted record set.
+    type: str
+    default: A
+  target_identifier:
+    description: SetIdentifier of the target region's record.
+    type: str
+    required: true
+  source_identifier:
+    description: SetIdentifier of the source region's record; only used to report RV(source_percent).
+    type: str
+  phase_percents:
+    description:
+      - Target percentage of each phase, phase 0 first. RV(phase) is the index of the entry that
+        the current weights give exactly.
+    type: list
+    elements: int
+    default: [0, 25, 50, 75, 100]
+  global_cluster_identifier:
+    description: Aurora global database; without it RV(writer_cluster_arn), RV(writer_region) and RV(lag) are null.
+    type: str
+  target_cluster_identifier:
+    description:
+      - Identifier (in O(region)) or ARN of the target region's Aurora cluster.
+      - The lag is read for this cluster while it is a secondary, and for the other member once it
+        has become the writer.
+    type: str
+  lag_threshold_ms:
+    description: Threshold of the lag gate, in milliseconds.
+    type: float
+    default: 1000
+  lag_window_seconds:
+    description: Window of the lag gate, in seconds.
+    type: int
+    default: 300
+  lag_period_seconds:
+    description: Period of one lag sample, in seconds.
+    type: int
+    default: 60
+  lag_min_datapoints:
+    description: Fewest lag samples for a passing lag gate.
+    type: int
+    default: 3
+  lag_metric_name:
+    description:
+      - Lag metric to read.
+      - Chosen for the engine by default (see M(payments.region_migration.aurora_lag_gate)).
+    type: str
+  target_group_arn:
+    description: Target group of the target region; without it RV(traffic) is null.
+    type: str
+  min_healthy_targets:
+    description: Fewest healthy targets for a passing traffic gate.
+    type: int
+    default: 2
+  alarm_names:
+    description: CloudWatch alarms in O(region) that must not be in C(ALARM).
+    type: list
+    elements: str
+    default: []
+  load_balancer:
+    description: ARN of the target region's Application Load Balancer, for the 5xx rate.
+    type: str
+  max_5xx_rate:
+    description: Highest healthy 5xx rate, in percent.
+    type: float
+    default: 1.0
+  traffic_window_seconds:
+    description: Window of the 5xx rate, in seconds.
+    type: int
+    default: 300
+notes:
+  - O(region) is the target region (target group, alarms, target cluster identifier).
+  - Supports check mode.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Read where the migration stands
+  payments.region_migration.migration_status_info:
+    region: eu-west-1
+    zone: payments-rehearsal.example.com
+    record_name: api.payments-rehearsal.example.com
+    source_identifier: us-east-1
+    target_identifier: eu-west-1
+    global_cluster_identifier: gdb-payments-rehearsal
+    target_cluster_identifier: aurora-payments-rehearsal
+    target_group_arn: "{{ target_group_arn }}"
+    alarm_names: [alarm-replication-lag-rehearsal]
+  register: status
+
+- name: Show the phase
+  ansible.builtin.debug:
+    msg: "phase {{ status.phase }} ({{ status.target_percent }} %), writer in {{ status.writer_region }}"
+"""
+
+RETURN = r"""
+weights:
+  description: Current weights, SetIdentifier to weight.
+  returned: always
+  type: dict
+  sample: {"us-east-1": 75, "eu-west-1": 25}
+target_percent:
+  description: Share of the traffic of O(target_identifier); null when all weights are zero.
+  returned: always
+  type: float
+  sample: 25.0
+source_percent:
+  description: Share of the traffic of O(source_identifier); null without it.
+  returned: always
+  type: float
+  sample: 75.0
+phase:
+  description: Index in O(phase_percents) of the current split; null when the weights match no phase.
+  returned: always
+  type: int
+  sample: 1
+phase_percents:
+  description: The phases used to find RV(phase).
+  returned: always
+  type: list
+  elements: int
+hosted_zone_id:
+  description: Id of the hosted zone.
+  returned: always
+  type: str
+record_name:
+  description: Fully qualified name of the record set, with the trailing dot.
+  returned: always
+  type: str
+record_type:
+  description: Type of the record set.
+  returned: always
+  type: str
+writer_cluster_arn:
+  description: ARN of the global database's writer cluster; null when unknown.
+  returned: always
+  type: str
+writer_region:
+  description: Region of the writer cluster; null when unknown.
+  returned: always
+  type: str
+  sample: us-east-1
+lag:
+  description: The lag gate's verdict (evaluated once); null without O(global_cluster_identifier).
+  returned: always
+  type: dict
+  contains:
+    healthy:
+      description: Whether the lag gate passes.
+      type: bool
+    verdict:
+      description: V(pass) or V(fail).
+      type: str
+    reason:
+      description: One line.
+      type: str
+    maximum:
+      description: Highest lag in the window, in milliseconds.
+      type: float
+    metric_name:
+      description: Metric read.
+      type: str
+    secondary_cluster_arn:
+      description: Cluster whose lag was read.
+      type: str
+    datapoints:
+      description: Number of samples.
+      type: int
+traffic:
+  description: The traffic gate's verdict (evaluated once); null without O(target_group_arn).
+  returned: always
+  type: dict
+  contains:
+    healthy:
+      description: Whether the traffic gate passes.
+      type: bool
+    verdict:
+      description: V(pass) or V(fail).
+      type: str
+    reason:
+      description: One line.
+      type: str
+    healthy_targets:
+      description: Number of healthy targets.
+      type: int
+    alarms:
+      description: State of each alarm (C(NOT_FOUND) when missing).
+      type: dict
+    error_rate:
+      description: 5xx rate in percent; null without O(load_balancer).
+      type: float
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.payments.region_migration.plugins.module_utils import _gate_lag, _gate_traffic
+from ansible_collections.payments.region_migration.plugins.module_utils import _route53_weighted as r53
+from ansible_collections.payments.region_migration.plugins.module_utils import weights as w
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
+
+LAG_KEYS = ("healthy", "verdict", "reason", "maximum", "metric_name", "datapoints")
+TRAFFIC_KEYS = ("healthy", "verdict", "reason", "healthy_targets", "alarms", "error_rate")
+
+
+def lag_status(module, clients) -> tuple[dict | None, str | None]:
+    """(lag summary, writer ARN) for the global cluster, (None, None) without one."""
+    params = module.params
+    identifier = params["global_cluster_identifier"]
+    if not identifier:
+        return None, None
+    target = params["target_cluster_identifier"]
+    region = _gate_lag.arn_region(target) or module.region
+    global_cluster = _gate_lag.describe_global_cluster(module, clients("rds", region), identifier)
+    writer = _gate_lag.writer_arn(global_cluster)
+    secondary = _gate_lag.pick_secondary(global_cluster, target, region) or target
+    if secondary is None:
+        return {"healthy": False, "verdict": "fail", "reason": "no secondary cluster to read the lag of "
+                "(pass target_cluster_identifier)", "maximum": None, "metric_name": None, "datapoints": 0,
+                "secondary_cluster_arn": None}, writer
+    result = _gate_lag.evaluate_lag(
+        module, clients, identifier, secondary, threshold_ms=params["lag_threshold_ms"],
+        window_seconds=params["lag_window_seconds"], period_seconds=params["lag_period_seconds"],
+        min_datapoints=params["lag_min_datapoints"], consecutive_healthy=1, allow_no_data=False,
+        metric_name=params["lag_metric_name"], global_cluster=global_cluster,
+    )
+    summary = {key: result[key] for key in LAG_KEYS}
+    summary["secondary_cluster_arn"] = result["global_cluster_status"].get("secondary_cluster_arn")
+    return summary, writer
+
+
+def traffic_status(module, clients) -> dict | None:
+    params = module.params
+    if not params["target_group_arn"]:
+        return None
+    result = _gate_traffic.evaluate_traffic(
+        module, clients, params["target_group_arn"], params["min_healthy_targets"], params["alarm_names"],
+        params["load_balancer"], params["max_5xx_rate"], params["traffic_window_seconds"],
+        min(60, params["traffic_window_seconds"]),
+    )
+    return {key: result[key] for key in TRAFFIC_KEYS}
+
+
+def main():
+    argument_spec = dict(
+        hosted_zone_id=dict(type="str"),
+        zone=dict(type="str"),
+        private_zone=dict(type="bool", default=False),
+        record_name=dict(type="str", required=True),
+        record_type=dict(type="str", default="A"),
+        target_identifier=dict(type="str", required=True),
+        source_identifier=dict(type="str"),
+        phase_percents=dict(type="list", elements="int", default=[0, 25, 50, 75, 100]),
+        global_cluster_identifier=dict(type="str"),
+        target_cluster_identifier=dict(type="str"),
+        lag_threshold_ms=dict(type="float", default=1000.0),
+        lag_window_seconds=dict(type="int", default=300),
+        lag_period_seconds=dict(type="int", default=60),
+        lag_min_datapoints=dict(type="int", default=3),
+        lag_metric_name=dict(type="str"),
+        target_group_arn=dict(type="str"),
+        min_healthy_targets=dict(type="int", default=2),
+        alarm_names=dict(type="list", elements="str", default=[]),
+        load_balancer=dict(type="str"),
+        max_5xx_rate=dict(type="float", default=1.0),
+        traffic_window_seconds=dict(type="int", default=300),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_one_of=[["hosted_zone_id", "zone"]],
+        mutually_exclusive=[["hosted_zone_id", "zone"]],
+    )
+    params = module.params
+    for name in ("lag_window_seconds", "lag_period_seconds", "traffic_window_seconds"):
+        if params[name] <= 0:
+            module.fail_json(msg=f"{name} must be greater than 0, got {params[name]}")
+    for percent in params["phase_percents"]:
+        try:
+            w.validate_percent(percent)
+        except w.WeightError as e:
+            module.fail_json(msg=f"phase_percents: {e}")
+
+    clients = ClientCache(module)
+    route53 = clients("route53")
+    zone_id, _zone_name = r53.resolve_zone(module, route53)
+    record_name = r53.fqdn(params["record_name"])
+    records = r53.weighted_record_set(module, route53, zone_id, record_name, params["record_type"])
+    weights = r53.weights_of(records)
+    if params["target_identifier"] not in weights:
+        module.fail_json(msg=f"target_identifier {params['target_identifier']!r} is not in the record set "
+                             f"(found: {', '.join(sorted(weights))})", weights=weights)
+
+    lag, writer = lag_status(module, clients)
+    module.exit_json(
+        changed=False,
+        weights=weights,
+        target_percent=w.share_percent(weights, params["target_identifier"]),
+        source_percent=w.share_percent(weights, params["source_identifier"]) if params["source_identifier"] else None,
+        phase=w.phase_for_weights(weights, params["target_identifier"], params["phase_percents"]),
+        phase_percents=params["phase_percents"],
+        hosted_zone_id=zone_id,
+        record_name=record_name,
+        record_type=params["record_type"],
+        writer_cluster_arn=writer,
+        writer_region=_gate_lag.arn_region(writer),
+        lag=lag,
+        traffic=traffic_status(module, clients),
+    )
+
+
+if __name__ == "__main__":
+    main()

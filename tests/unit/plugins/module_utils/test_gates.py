@@ -1,0 +1,224 @@
+"""Pure gate decisions: lag metric per engine, verdicts on sample series, traffic verdicts, polling."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from ansible_collections.payments.region_migration.plugins.module_utils import gates
+
+RPO, REPL = gates.RPO_LAG_METRIC, gates.REPLICATION_LAG_METRIC
+
+
+@pytest.mark.parametrize(("engine", "version", "metric"), [
+    ("aurora-postgresql", "15.4", RPO),
+    ("aurora-postgresql", None, RPO),
+    ("aurora-mysql", "8.0.mysql_aurora.3.05.2", RPO),
+    ("aurora-mysql", "8.0.mysql_aurora.3.04.0", RPO),
+    ("aurora-mysql", "8.0.mysql_aurora.3.10.0", RPO),
+    ("aurora-mysql", "8.0.mysql_aurora.3.03.1", REPL),
+    ("aurora-mysql", "8.0.mysql_aurora.3.02", REPL),
+    ("aurora-mysql", "5.7.mysql_aurora.2.12.0", RPO),
+    ("aurora-mysql", "5.7.mysql_aurora.2.11.2", REPL),
+    ("aurora-mysql", "5.7.12", REPL),
+    ("aurora", "5.6.10a", REPL),
+    ("aurora-mysql", "9.0.mysql_aurora.4.00.0", RPO),
+    ("AURORA-MYSQL", "8.0.MYSQL_AURORA.3.05.2".lower(), RPO),
+    (None, None, REPL),
+    ("mysql", "8.0.35", REPL),
+])
+def test_lag_metric_for_engine(engine, version, metric):
+    assert gates.lag_metric_for_engine(engine, version) == metric
+
+
+def series(*values):
+    start = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    return [{"timestamp": (start + timedelta(minutes=i)).isoformat(), "value": v} for i, v in enumerate(values)]
+
+
+@pytest.mark.parametrize(("values", "min_dp", "consecutive", "allow", "healthy", "text"), [
+    ((100, 200, 300), 3, 1, False, True, "newest 1 of 3 samples at or below 1000 ms"),
+    ((100, 200, 1000), 3, 1, False, True, "latest 1000 ms"),  # at the threshold is healthy
+    ((100, 200, 1000.5), 3, 1, False, False, "1 of the newest 1 samples above 1000 ms"),
+    ((5000, 200, 300), 3, 1, False, True, "window maximum 5000 ms"),  # old spike, recovered
+    ((5000, 200, 300), 3, 3, False, False, "1 of the newest 3 samples above"),
+    ((100, 5000, 300, 200), 3, 2, False, True, "newest 2 of 4"),
+    ((100, 5000, 300, 200), 3, 3, False, False, "above 1000 ms"),
+    ((), 3, 1, False, False, "no datapoints in the window (need 3); no data is never healthy"),
+    ((100,), 3, 1, False, False, "only 1 datapoint in the window (need 3)"),
+    ((100, 100), 3, 1, False, False, "only 2 datapoints"),
+    ((100, 100), 1, 3, False, False, "need 3"),  # consecutive_healthy also needs that many samples
+    ((), 3, 1, True, True, "accepted because allow_no_data is set"),
+    ((100,), 0, 0, False, True, "newest 1 of 1"),
+    ((100, 2000), 1, 0, False, False, "newest 2 samples"),  # 0 = every sample in the window
+])
+def test_lag_verdict(values, min_dp, consecutive, allow, healthy, text):
+    result, reason = gates.lag_verdict(series(*values), 1000.0, min_dp, consecutive, allow, RPO)
+    assert result is healthy
+    assert text in reason
+    assert reason.startswith(RPO)
+    assert "\n" not in reason
+
+
+GC = {
+    "GlobalClusterIdentifier": "gdb",
+    "Status": "available",
+    "GlobalClusterMembers": [
+        {"DBClusterArn": "arn:aws:rds:us-east-1:1:cluster:src", "IsWriter": True},
+        {"DBClusterArn": "arn:aws:rds:eu-west-1:1:cluster:tgt", "IsWriter": False},
+    ],
+}
+TGT = "arn:aws:rds:eu-west-1:1:cluster:tgt"
+
+
+@pytest.mark.parametrize(("change", "member", "expected"), [
+    ({}, TGT, []),
+    ({"Status": "modifying"}, TGT, ["global cluster gdb is 'modifying', not 'available'"]),
+    ({"FailoverState": {"Status": "switching-over", "IsDataLossAllowed": False}}, TGT,
+     ["global cluster gdb has a switchover in progress (switching-over)"]),
+    ({"FailoverState": {"Status": "failing-over", "IsDataLossAllowed": True}}, TGT,
+     ["global cluster gdb has a failover in progress (failing-over)"]),
+    ({"FailoverState": {"Status": "pending"}}, TGT,
+     ["global cluster gdb has a switchover/failover in progress (pending)"]),
+    ({}, None, ["tgt is not a member of global cluster gdb"]),
+    ({}, "arn:aws:rds:us-east-1:1:cluster:src", ["tgt is the writer of global cluster gdb, not a secondary"]),
+])
+def test_global_cluster_problems(change, member, expected):
+    assert gates.global_cluster_problems({**GC, **change}, member, "tgt") == expected
+
+
+def test_global_cluster_problems_when_missing():
+    assert gates.global_cluster_problems(None, None, "tgt") == ["global cluster not found"]
+
+
+@pytest.mark.parametrize(("elb", "target", "requests", "rate", "note"), [
+    (0, 0, 0, 0.0, "no requests in the window"),
+    (1, 0, 0, 100.0, "1 5xx responses and no counted requests"),
+    (2, 3, 1000, 0.5, "5 5xx of 1000 requests"),
+    (0, 0, 10, 0.0, "0 5xx of 10 requests"),
+])
+def test_error_rate(elb, target, requests, rate, note):
+    assert gates.error_rate(elb, target, requests) == (rate, note)
+
+
+@pytest.mark.parametrize(("healthy_targets", "alarms", "rate", "max_rate", "healthy", "text"), [
+    (2, {}, None, None, True, "2 healthy targets (need 2)"),
+    (1, {}, None, None, False, "only 1 healthy targets (need 2)"),
+    (3, {"a": "OK", "b": "INSUFFICIENT_DATA"}, None, None, True, "no alarm in ALARM (2 checked)"),
+    (3, {"a": "ALARM", "b": "OK"}, None, None, False, "in ALARM: a"),
+    (3, {"a": "NOT_FOUND"}, None, None, False, "alarm not found: a"),
+    (3, {"a": "NOT_FOUND", "b": "NOT_FOUND"}, None, None, False, "alarms not found: a, b"),
+    (3, {}, 0.5, 1.0, True, "5xx rate 0.5 % < 1 %"),
+    (3, {}, 1.0, 1.0, False, "5xx rate 1 % >= 1 %"),
+    (3, {}, 0.0, 0.0, True, "5xx rate 0 % < 0 %"),
+    (0, {"a": "ALARM"}, 5.0, 1.0, False, "only 0 healthy targets (need 2); in ALARM: a; 5xx rate 5 % >= 1 %"),
+])
+def test_traffic_verdict(healthy_targets, alarms, rate, max_rate, healthy, text):
+    result, reason = gates.traffic_verdict(healthy_targets, 2, alarms, rate, max_rate, "note")
+    assert result is healthy
+    assert text in reason
+
+
+def test_samples_from_datapoints_orders_and_converts():
+    t0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    points = [{"Timestamp": t0 + timedelta(minutes=1), "Maximum": 2}, {"Timestamp": t0, "Maximum": 1.5},
+              {"Timestamp": t0 + timedelta(minutes=2), "Sum": 9}]
+    assert gates.samples_from_datapoints(points) == [
+        {"timestamp": "2026-11-27T12:00:00+00:00", "value": 1.5},
+        {"timestamp": "2026-11-27T12:01:00+00:00", "value": 2.0},
+    ]
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def evaluations(*healthy):
+    results = iter(healthy)
+
+    def evaluate():
+        h = next(results)
+        return {"healthy": h, "reason": "ok" if h else "bad"}
+
+    return evaluate
+
+
+@pytest.mark.parametrize(("mode", "sequence", "consecutive", "timeout", "healthy", "attempts", "reason"), [
+    ("once", (True,), 1, 600, True, 1, "ok"),
+    ("once", (False, True), 1, 600, False, 1, "bad"),
+    ("once", (True, True), 2, 600, True, 2, "ok"),
+    ("once", (True, False), 2, 600, False, 2, "bad"),
+    ("wait", (False, False, True), 1, 600, True, 3, "ok"),
+    ("wait", (False, True, False, True, True), 2, 600, True, 5, "ok"),
+    ("wait", (False,) * 4, 1, 30, False, 4, "still unhealthy after 30 s (4 evaluations): bad"),
+    ("wait", (False, True, True), 3, 20, False, 3,
+     "healthy in only 2 consecutive evaluations of 3 needed before the 20 s timeout: ok"),
+    ("wait", (False,), 1, 0, False, 1, "still unhealthy after 0 s (1 evaluations): bad"),
+])
+def test_run_gate(mode, sequence, consecutive, timeout, healthy, attempts, reason):
+    fake = FakeTime()
+    result = gates.run_gate(evaluations(*sequence), mode, 10, timeout, consecutive, sleep=fake.sleep,
+                            clock=fake.clock)
+    assert result["healthy"] is healthy
+    assert result["verdict"] == ("pass" if healthy else "fail")
+    assert result["attempts"] == attempts
+    assert result["reason"] == reason
+    assert fake.sleeps == [10] * (attempts - 1)
+    assert result["elapsed_seconds"] == 10 * (attempts - 1)
+
+
+class FakeModule:
+    def __init__(self, **params):
+        self.params = params
+        self.exited = self.failed = None
+
+    def exit_json(self, **kwargs):
+        self.exited = kwargs
+
+    def fail_json(self, **kwargs):
+        self.failed = kwargs
+        raise SystemExit
+
+
+def test_exit_gate_fails_with_the_reason_and_the_results():
+    module = FakeModule(fail_on_unhealthy=True)
+    with pytest.raises(SystemExit):
+        gates.exit_gate(module, {"healthy": False, "verdict": "fail", "reason": "lag", "maximum": 5.0})
+    assert module.failed == {"msg": "lag", "reason": "lag", "healthy": False, "verdict": "fail", "maximum": 5.0,
+                             "changed": False}
+
+
+@pytest.mark.parametrize("fail_on_unhealthy", [True, False])
+def test_exit_gate_exits(fail_on_unhealthy):
+    module = FakeModule(fail_on_unhealthy=fail_on_unhealthy)
+    healthy = fail_on_unhealthy
+    gates.exit_gate(module, {"healthy": healthy, "reason": "r"})
+    assert module.exited == {"healthy": healthy, "reason": "r", "changed": False}
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"window_seconds": 0}, "window_seconds must be greater than 0"),
+    ({"poll_interval": -1}, "poll_interval must be greater than 0"),
+    ({"min_healthy_targets": -2}, "min_healthy_targets must not be negative"),
+    ({"window_seconds": 30, "period_seconds": 60}, "period_seconds must not be greater than window_seconds"),
+])
+def test_validate_gate_params(params, message):
+    module = FakeModule(**params)
+    with pytest.raises(SystemExit):
+        gates.validate_gate_params(module)
+    assert message in module.failed["msg"]
+
+
+def test_validate_gate_params_accepts_defaults():
+    module = FakeModule(**{k: v.get("default") for k, v in gates.GATE_ARGUMENT_SPEC.items()}, min_datapoints=3)
+    gates.validate_gate_params(module)
+    assert module.failed is None
