@@ -12,8 +12,10 @@ scripts/lint.sh
 python -m emulator start
 trap 'python -m emulator stop >/dev/null' EXIT
 
-echo "== pytest"
-python -m pytest
+echo "== pytest (line coverage of plugins/ must stay >= 90 %)"
+python -m pytest \
+  --cov=ansible_collections.payments.region_migration.plugins \
+  --cov-report=term-missing:skip-covered --cov-fail-under=90
 
 echo "== molecule"
 if compgen -G "extensions/molecule/*/molecule.yml" >/dev/null; then

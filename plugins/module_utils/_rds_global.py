@@ -1,0 +1,290 @@
+
+# Copyright: Contributors to the payments.region_migration project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Aurora global database helpers shared by rds_global_cluster and aurora_global_switchover.
+
+Private to this collection (leading underscore, as in amazon.aws). The decision functions are pure
+(no AWS calls) so that they can be unit tested with plain dictionaries; the API wrappers are thin
+and expect a client created with ``module.client(..., retry_decorator=...)`` so that every call can
+opt in to retries with ``aws_retry=True``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    AWS_ERRORS = (ClientError, BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+# Throttling is retried by every wrapped call; the delays stay short so a waiting playbook is not
+# held up for long by a short burst of throttling.
+RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
+
+# FailoverState.Status values meaning "a switchover or failover is in progress" (botocore lists
+# pending, failing-over and cancelling; AWS also reports switching-over for a managed switchover).
+FAILOVER_IN_PROGRESS = ("pending", "switching-over", "failing-over", "cancelling")
+
+
+class GlobalClusterError(Exception):
+    """A refusal or an AWS failure, with the message the module should fail with."""
+
+    def __init__(self, message: str, exception: BaseException | None = None):
+        super().__init__(message)
+        self.message = message
+        self.exception = exception
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def is_arn(identifier: str | None) -> bool:
+    return bool(identifier) and identifier.startswith("arn:")
+
+
+def region_from_arn(arn: str) -> str | None:
+    """The region field of an ARN (empty for global-cluster ARNs), None if it is not an ARN."""
+    if not is_arn(arn):
+        return None
+    parts = arn.split(":")
+    if len(parts) < 6:
+        return None
+    return parts[3] or None
+
+
+def member_arns(global_cluster: dict[str, Any] | None) -> list[str]:
+    if not global_cluster:
+        return []
+    return [m["DBClusterArn"] for m in global_cluster.get("GlobalClusterMembers") or []]
+
+
+def writer_arn(global_cluster: dict[str, Any] | None) -> str | None:
+    """The ARN of the member that is the writer, None if no member is (yet) the writer."""
+    for member in (global_cluster or {}).get("GlobalClusterMembers") or []:
+        if member.get("IsWriter"):
+            return member["DBClusterArn"]
+    return None
+
+
+def failover_in_progress(global_cluster: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The FailoverState of a switchover/failover still running, None when nothing runs."""
+    state = (global_cluster or {}).get("FailoverState") or {}
+    if state.get("Status") in FAILOVER_IN_PROGRESS:
+        return state
+    return None
+
+
+def switchover_done(global_cluster: dict[str, Any] | None, target_arn: str) -> bool:
+    """True once the target is the writer, the global cluster is available and nothing runs."""
+    if not global_cluster:
+        return False
+    return (
+        writer_arn(global_cluster) == target_arn
+        and global_cluster.get("Status") == "available"
+        and failover_in_progress(global_cluster) is None
+    )
+
+
+def same_cluster(a: str | None, b: str | None) -> bool:
+    """Identifiers and ARNs compare case-insensitively (RDS lower-cases identifiers)."""
+    return bool(a) and bool(b) and a.lower() == b.lower()
+
+
+def find_member(global_cluster: dict[str, Any] | None, arn: str) -> str | None:
+    """The member ARN matching ``arn`` (case-insensitively), None if it is not a member."""
+    for member in member_arns(global_cluster):
+        if same_cluster(member, arn):
+            return member
+    return None
+
+
+def plan_switchover(
+    global_cluster: dict[str, Any],
+    target_arn: str,
+    engine_versions: dict[str, str | None],
+    allow_data_loss: bool,
+) -> dict[str, Any]:
+    """Decide what aurora_global_switchover has to do.
+
+    Returns a dict with ``action`` ('none', 'wait' or 'switchover'/'failover'), ``mode``,
+    ``writer_before`` and ``error`` (a message when the module must refuse; nothing is changed).
+    ``engine_versions`` maps member ARN to its DB cluster's engine version (None: unknown).
+    'wait' means a switchover to the target was already started (e.g. by an earlier run that
+    timed out): nothing is written, the module only waits for it.
+    """
+    mode = "failover" if allow_data_loss else "switchover"
+    writer = writer_arn(global_cluster)
+    plan = {"action": "none", "mode": mode, "writer_before": writer, "target": target_arn, "error": None}
+    identifier = global_cluster.get("GlobalClusterIdentifier")
+    member = find_member(global_cluster, target_arn)
+    if member is None:
+        plan["error"] = (
+            f"Target cluster {target_arn} is not a member of global cluster {identifier}; "
+            f"members: {', '.join(member_arns(global_cluster)) or 'none'}"
+        )
+        return plan
+    plan["target"] = member
+    running = failover_in_progress(global_cluster)
+    if running:
+        if same_cluster(running.get("ToDbClusterArn"), member):
+            plan["action"] = "wait"
+            return plan
+        plan["error"] = (
+            f"A {running.get('Status')} switchover/failover of global cluster {identifier} from "
+            f"{running.get('FromDbClusterArn')} to {running.get('ToDbClusterArn')} is already in progress; "
+            "wait for it to finish before requesting another one"
+        )
+        return plan
+    if same_cluster(writer, member):
+        return plan
+    versions = {arn: engine_versions.get(arn) for arn in member_arns(global_cluster)}
+    if len(set(versions.values())) > 1:
+        listed = ", ".join(f"{arn}={version or 'unknown'}" for arn, version in sorted(versions.items()))
+        plan["error"] = (
+            f"Refusing the {mode} of global cluster {identifier}: the member clusters' engine versions "
+            f"differ ({listed}); upgrade them to the same version first"
+        )
+        return plan
+    if global_cluster.get("Status") not in (None, "available"):
+        plan["error"] = (
+            f"Global cluster {identifier} is {global_cluster.get('Status')}, not available; "
+            f"retry the {mode} when it is available"
+        )
+        return plan
+    plan["action"] = mode
+    return plan
+
+
+def global_cluster_differences(current: dict[str, Any], desired: dict[str, Any]) -> list[str]:
+    """What differs between an existing global cluster and the module's options.
+
+    Only options that were given are compared. Engine, engine version, storage encryption and the
+    source cluster are fixed at creation (or need a major-version upgrade), so they are reported,
+    not changed; deletion protection is handled separately because it can be modified.
+    """
+    differences = []
+    for key, label in (("Engine", "engine"), ("EngineVersion", "engine_version"),
+                       ("StorageEncrypted", "storage_encrypted")):
+        wanted = desired.get(key)
+        if wanted is None:
+            continue
+        have = current.get(key)
+        if isinstance(wanted, str) and isinstance(have, str):
+            equal = wanted.lower() == have.lower()
+        else:
+            equal = wanted == have
+        if not equal:
+            differences.append(f"{label} is {have!r}, not {wanted!r} (cannot be changed)")
+    source = desired.get("SourceDBClusterIdentifier")
+    if source and find_member(current, source) is None:
+        differences.append(
+            f"source_db_cluster_identifier {source} is not a member of the global cluster "
+            f"(members: {', '.join(member_arns(current)) or 'none'}); an existing global cluster is not re-sourced"
+        )
+    return differences
+
+
+def predicted_global_cluster(identifier: str, desired: dict[str, Any], source: dict[str, Any] | None) -> dict[str, Any]:
+    """What a global cluster about to be created will look like (check mode, diff)."""
+    predicted = {
+        "GlobalClusterIdentifier": identifier,
+        "Status": "available",
+        "Engine": desired.get("Engine") or (source or {}).get("Engine"),
+        "EngineVersion": desired.get("EngineVersion") or (source or {}).get("EngineVersion"),
+        "StorageEncrypted": bool(desired.get("StorageEncrypted") if desired.get("StorageEncrypted") is not None
+                                 else (source or {}).get("StorageEncrypted", False)),
+        "DeletionProtection": bool(desired.get("DeletionProtection")),
+        "GlobalClusterMembers": [],
+    }
+    if source:
+        predicted["GlobalClusterMembers"] = [{"DBClusterArn": source["DBClusterArn"], "IsWriter": True, "Readers": []}]
+    return predicted
+
+
+def members_after_removal(global_cluster: dict[str, Any], remove: list[str]) -> dict[str, Any]:
+    """The global cluster as it will be once ``remove`` are detached (check mode, diff)."""
+    after = dict(global_cluster)
+    after["GlobalClusterMembers"] = [
+        m for m in global_cluster.get("GlobalClusterMembers") or []
+        if not any(same_cluster(m["DBClusterArn"], r) for r in remove)
+    ]
+    return after
+
+
+# ---------------------------------------------------------------------------------------------
+# API wrappers (clients come from module.client(..., retry_decorator=RETRY_DECORATOR))
+# ---------------------------------------------------------------------------------------------
+
+
+def describe_global_cluster(client, identifier: str) -> dict[str, Any] | None:
+    """The global cluster ``identifier``, None if it does not exist."""
+    try:
+        result = client.describe_global_clusters(GlobalClusterIdentifier=identifier, aws_retry=True)
+    except is_boto3_error_code("GlobalClusterNotFoundFault"):
+        return None
+    # Filter again: some endpoints ignore GlobalClusterIdentifier and return every global cluster.
+    for cluster in result.get("GlobalClusters") or []:
+        if same_cluster(cluster.get("GlobalClusterIdentifier"), identifier):
+            return cluster
+    return None
+
+
+def describe_db_cluster(client, identifier: str) -> dict[str, Any] | None:
+    """A DB cluster by identifier or ARN (in the client's region), None if it does not exist."""
+    try:
+        clusters = client.describe_db_clusters(DBClusterIdentifier=identifier, aws_retry=True)["DBClusters"]
+    except is_boto3_error_code("DBClusterNotFoundFault"):
+        return None
+    return clusters[0] if clusters else None
+
+
+class RegionalClients:
+    """One retrying RDS client per region, created on first use (global clusters span regions)."""
+
+    def __init__(self, module, default_region: str | None):
+        self.module = module
+        self.default_region = default_region
+        self._clients: dict[str | None, Any] = {}
+
+    def __call__(self, region: str | None = None):
+        region = region or self.default_region
+        if region not in self._clients:
+            extra = {"region": region} if region else {}
+            try:
+                self._clients[region] = self.module.client("rds", retry_decorator=RETRY_DECORATOR, **extra)
+            except AWS_ERRORS as e:
+                self.module.fail_json_aws(e, msg=f"Failed to connect to RDS in {region}")
+        return self._clients[region]
+
+    def for_arn(self, arn: str):
+        return self(region_from_arn(arn))
+
+
+def wait_for(
+    poll: Callable[[], Any],
+    done: Callable[[Any], bool],
+    timeout: float,
+    interval: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple:
+    """Poll until ``done(poll())`` or the timeout; returns (finished, last polled value)."""
+    deadline = clock() + timeout
+    while True:
+        value = poll()
+        if done(value):
+            return True, value
+        if clock() >= deadline:
+            return False, value
+        sleep(max(0.0, min(interval, deadline - clock())))

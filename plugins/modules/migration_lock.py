@@ -1,0 +1,293 @@
+#!/usr/bin/python
+
+# Copyright: Contributors to the payments.region_migration project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: migration_lock
+version_added: 1.0.0
+short_description: Take or release an operator lock for the region migration, stored in SSM
+description:
+  - An exclusive lock that two operators (or two CI runs) cannot both hold, so that only one
+    migration phase, rollback or teardown runs at a time.
+  - The lock is an SSM Parameter Store parameter (no other infrastructure). Its value is a JSON
+    object C({"owner", "run_id", "acquired", "expires", "purpose"}), times in ISO 8601 UTC.
+  - A free lock is taken with C(PutParameter) and C(Overwrite=false), which SSM performs
+    atomically; when two callers race, one of them gets C(ParameterAlreadyExists) and the module
+    reports who holds the lock.
+  - O(state=present) while the lock is held by O(owner) changes nothing (the expiry is not
+    extended); once the owner's own lock has expired it is renewed.
+  - A lock held by another owner makes the module fail, naming the holder, when it was acquired
+    and when it expires, and how to break it; nothing is changed.
+options:
+  name:
+    description:
+      - Name of the SSM parameter that is the lock, for example
+        C(/payments-region-migration/rehearsal/lock).
+    required: true
+    type: str
+  owner:
+    description:
+      - Who takes or releases the lock (an operator, a CI job). Compared as a plain string.
+    required: true
+    type: str
+  run_id:
+    description:
+      - Optional identifier of the run holding the lock (for example a CI pipeline ID), recorded
+        in the lock for the people it blocks.
+    type: str
+  purpose:
+    description:
+      - What the lock is held for, recorded in the lock (for example C(shift phase 2)).
+    type: str
+  state:
+    description:
+      - V(present) takes the lock, V(absent) releases it.
+    choices: [present, absent]
+    default: present
+    type: str
+  ttl_seconds:
+    description:
+      - Lifetime of a newly taken lock. After it, the lock is stale and another owner can take it
+        over with O(break_stale=true).
+    type: int
+    default: 3600
+  break_stale:
+    description:
+      - Take over (O(state=present)) or release (O(state=absent)) another owner's lock whose
+        expiry has passed. Without it an expired lock still blocks.
+    type: bool
+    default: false
+  force:
+    description:
+      - With O(state=absent), release the lock even when another owner holds it and it has not
+        expired. Use only when that run is certainly dead.
+    type: bool
+    default: false
+notes:
+  - Supports check mode and diff mode.
+  - Taking a free lock is atomic. Replacing a stale lock (O(break_stale)) or renewing an expired
+    own lock is as atomic as SSM allows, which has no conditional overwrite; the module re-reads
+    the parameter and checks its version immediately before deleting it, then re-creates it with
+    C(Overwrite=false) and reads it back. The residual race: two operators breaking the same
+    stale lock within the same fraction of a second; the slower one can delete the faster
+    one's fresh lock after the faster one has already read its lock back, and both believe they
+    hold it. A free lock being taken during a takeover is safe (one of the two
+    C(Overwrite=false) writes fails).
+  - The clocks of the machines running the module decide expiry; keep them in sync (NTP).
+  - Needs C(ssm:GetParameter), C(ssm:PutParameter) and C(ssm:DeleteParameter) on the parameter.
+author:
+  - payments.region_migration contributors
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Take the migration lock before shifting traffic
+  payments.region_migration.migration_lock:
+    region: eu-west-1
+    name: /payments-region-migration/rehearsal/lock
+    owner: "{{ lookup('ansible.builtin.env', 'USER') }}"
+    run_id: "{{ lookup('ansible.builtin.env', 'CI_PIPELINE_ID', default='manual') }}"
+    purpose: shift phase 2
+    ttl_seconds: 7200
+
+- name: Release the migration lock
+  payments.region_migration.migration_lock:
+    region: eu-west-1
+    name: /payments-region-migration/rehearsal/lock
+    owner: "{{ lookup('ansible.builtin.env', 'USER') }}"
+    state: absent
+
+- name: Take over a lock whose holder crashed and which has expired
+  payments.region_migration.migration_lock:
+    region: eu-west-1
+    name: /payments-region-migration/rehearsal/lock
+    owner: alice
+    break_stale: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether the lock was (or, in check mode, would be) taken, renewed, taken over or released.
+  returned: always
+  type: bool
+lock:
+  description:
+    - The lock after the run (in check mode, as it would be); null when it is not held.
+  returned: always
+  type: dict
+  contains:
+    owner:
+      description: Who holds the lock.
+      type: str
+      sample: alice
+    run_id:
+      description: The run holding the lock, when given.
+      type: str
+      sample: "4711"
+    acquired:
+      description: When the lock was taken (ISO 8601, UTC).
+      type: str
+      sample: "2026-11-27T14:00:00Z"
+    expires:
+      description: When the lock becomes stale (ISO 8601, UTC).
+      type: str
+      sample: "2026-11-27T15:00:00Z"
+    purpose:
+      description: What the lock is held for.
+      type: str
+      sample: shift phase 2
+previous:
+  description: The lock found before the run; null when it was free.
+  returned: always
+  type: dict
+  sample:
+    owner: bob
+    acquired: "2026-11-27T12:00:00Z"
+    expires: "2026-11-27T13:00:00Z"
+    purpose: rollback
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import (
+    ACQUIRE,
+    FAIL,
+    NONE,
+    RELEASE,
+    decide,
+    describe_holder,
+    new_lock,
+    parse_lock,
+    serialize,
+    utc_now,
+)
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    AWS_ERRORS = (ClientError, BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # handled by AnsibleAWSModule
+
+DESCRIPTION = "Region migration operator lock (payments.region_migration.migration_lock)"
+
+
+class MigrationLock:
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.name = module.params["name"]
+        try:
+            self.client = module.client(
+                "ssm", retry_decorator=AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
+            )
+        except AWS_ERRORS as e:
+            module.fail_json_aws(e, msg="Failed to connect to SSM")
+
+    def read(self):
+        """(lock record, parameter version), (None, None) when the lock is free."""
+        try:
+            parameter = self.client.get_parameter(Name=self.name, aws_retry=True)["Parameter"]
+        except is_boto3_error_code("ParameterNotFound"):
+            return None, None
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Failed to read the lock {self.name}")
+        return parse_lock(parameter.get("Value")), parameter.get("Version")
+
+    def fail(self, msg, previous, changed=False):
+        self.module.fail_json(msg=msg, changed=changed, lock=previous, previous=previous)
+
+    def put(self, lock, previous):
+        """Create the parameter if it does not exist (atomic); fail naming the holder if it does."""
+        try:
+            self.client.put_parameter(
+                Name=self.name, Value=serialize(lock), Type="String", Overwrite=False,
+                Description=DESCRIPTION, aws_retry=True,
+            )
+        except is_boto3_error_code("ParameterAlreadyExists"):
+            holder, _ = self.read()
+            if holder == lock:
+                return  # our own write, acknowledged late (a retried call)
+            self.fail(
+                f"The lock {self.name} was taken by someone else at the same moment: "
+                f"{describe_holder(holder) if holder else 'released again since'}. Nothing was changed",
+                holder, changed=False,
+            )
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Failed to write the lock {self.name}", previous=previous)
+
+    def delete(self, expected_version, previous):
+        """Delete the parameter, provided it still is the version the decision was based on."""
+        current, version = self.read()
+        if version is None:
+            return
+        if version != expected_version or current != previous:
+            self.fail(
+                f"The lock {self.name} changed while it was being replaced or released; it is now held by "
+                f"{describe_holder(current)}. Nothing was changed; re-run to decide again", current,
+            )
+        try:
+            self.client.delete_parameter(Name=self.name, aws_retry=True)
+        except is_boto3_error_code("ParameterNotFound"):
+            return
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Failed to delete the lock {self.name}", previous=previous)
+
+    def run(self):
+        if self.params["ttl_seconds"] < 1:
+            self.module.fail_json(msg="ttl_seconds must be at least 1")
+        owner = self.params["owner"]
+        now = utc_now()
+        previous, version = self.read()
+        action, message = decide(previous, owner, self.params["state"], now, self.params["break_stale"],
+                                 self.params["force"], name=f"The lock {self.name}")
+        if action == FAIL:
+            self.fail(message, previous)
+        changed = action != NONE
+        if action == NONE:
+            after = previous
+        elif action == RELEASE:
+            after = None
+        else:
+            after = new_lock(owner, self.params["ttl_seconds"], now, self.params["purpose"], self.params["run_id"])
+        if changed and not self.module.check_mode:
+            if action != ACQUIRE:  # RENEW and TAKEOVER replace the old lock, RELEASE removes it
+                self.delete(version, previous)
+            if after is not None:
+                self.put(after, previous)
+                held, _ = self.read()
+                if held != after:
+                    self.fail(
+                        f"The lock {self.name} was taken over by someone else at the same moment: "
+                        f"{describe_holder(held) if held else 'it is free again'}. Re-run to decide again",
+                        held, changed=True,
+                    )
+        result = {"changed": changed, "lock": after, "previous": previous, "msg": message}
+        if self.module._diff:
+            result["diff"] = {"before": previous or {}, "after": after or {}}
+        return result
+
+
+def main():
+    argument_spec = dict(
+        name=dict(type="str", required=True),
+        owner=dict(type="str", required=True),
+        run_id=dict(type="str"),
+        purpose=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        ttl_seconds=dict(type="int", default=3600),
+        break_stale=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module.exit_json(**MigrationLock(module).run())
+
+
+if __name__ == "__main__":
+    main()

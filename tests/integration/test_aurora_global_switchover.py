@@ -1,0 +1,196 @@
+"""payments.region_migration.aurora_global_switchover against the emulator (state read back with boto3)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from ansible_collections.payments.region_migration.plugins.modules import aurora_global_switchover
+
+from tests.conftest import emulator_call
+from tests.integration._global_db_helpers import (
+    PRIMARY_REGION,
+    SECONDARY_REGION,
+    add_fault,
+    create_cluster,
+    create_global_db,
+    pending_faults,
+    read_global_cluster,
+    set_switchover_seconds,
+    writer,
+)
+
+GDB = "gdb-payments-test"
+
+
+@pytest.fixture
+def db(aws):
+    return create_global_db(aws, GDB)
+
+
+@pytest.fixture
+def switch(run, module_args):
+    def call(target, check_mode=False, diff=False, region=SECONDARY_REGION, **options):
+        args = {**module_args, "region": region, "global_cluster_identifier": GDB,
+                "target_cluster_identifier": target, "poll_interval": 1, "wait_timeout": 60, **options}
+        return run(aurora_global_switchover, args, check_mode=check_mode, diff=diff)
+
+    return call
+
+
+def settled(aws):
+    """The global cluster as read back, asserting that no switchover is left running."""
+    gc = read_global_cluster(aws, GDB)
+    assert gc["Status"] == "available" and not gc.get("FailoverState"), gc
+    return gc
+
+
+def test_switchover_check_mode_real_run_idempotent(aws, db, switch, emulator):
+    assert writer(read_global_cluster(aws, GDB)) == db.primary_arn
+    add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)  # trips on any write
+
+    checked = switch(db.secondary_arn, check_mode=True, diff=True)
+    assert checked["changed"] is True and checked["mode"] == "switchover"
+    assert checked["writer_before"] == db.primary_arn and checked["writer_after"] == db.secondary_arn
+    assert checked["diff"] == {
+        "before": {"writer": db.primary_arn, "writer_region": PRIMARY_REGION},
+        "after": {"writer": db.secondary_arn, "writer_region": SECONDARY_REGION},
+    }
+    assert writer(settled(aws)) == db.primary_arn
+    assert pending_faults(emulator, "SwitchoverGlobalCluster")[0]["hits"] == 0  # no write call
+
+    assert emulator_call(emulator, "DELETE", "/_emulator/faults")["cleared"] == 1
+
+    moved = switch(db.secondary_arn, diff=True)
+    assert moved["changed"] is True, moved
+    assert moved["writer_before"] == db.primary_arn and moved["writer_after"] == db.secondary_arn
+    assert moved["writer_region_before"] == PRIMARY_REGION and moved["writer_region_after"] == SECONDARY_REGION
+    assert writer(settled(aws)) == db.secondary_arn
+    assert moved["global_cluster"]["status"] == "available"
+
+    add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)
+    again = switch(db.secondary_arn)
+    assert again["changed"] is False and again["writer_before"] == again["writer_after"] == db.secondary_arn
+    assert switch(db.secondary_arn, check_mode=True)["changed"] is False
+    assert pending_faults(emulator, "SwitchoverGlobalCluster")[0]["hits"] == 0
+    assert writer(settled(aws)) == db.secondary_arn
+
+
+def test_switchover_by_identifier_and_back(aws, db, switch):
+    moved = switch(f"{GDB}-euw1")
+    assert moved["changed"] is True and writer(settled(aws)) == db.secondary_arn
+    back = switch(f"{GDB}-use1", region=PRIMARY_REGION)
+    assert back["changed"] is True and back["writer_after"] == db.primary_arn
+    assert writer(settled(aws)) == db.primary_arn
+
+
+def test_failover_with_data_loss(aws, db, switch, emulator):
+    add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)
+    add_fault(emulator, "FailoverGlobalCluster", count=2)
+    result = switch(db.secondary_arn, allow_data_loss=True)
+    assert result["changed"] is True and result["mode"] == "failover", result
+    assert writer(settled(aws)) == db.secondary_arn
+    assert pending_faults(emulator, "FailoverGlobalCluster") == []  # throttled twice, then called
+    assert pending_faults(emulator, "SwitchoverGlobalCluster")[0]["hits"] == 0  # not a switchover
+
+
+def test_switchover_survives_throttling(aws, db, switch, emulator):
+    add_fault(emulator, "SwitchoverGlobalCluster", count=2)
+    result = switch(db.secondary_arn)
+    assert result["changed"] is True, result
+    assert writer(settled(aws)) == db.secondary_arn
+    assert pending_faults(emulator, "SwitchoverGlobalCluster") == []
+
+
+def test_refuses_target_that_is_not_a_member(aws, db, switch):
+    standalone = create_cluster(aws, SECONDARY_REGION, "aurora-standalone-euw1")
+    result = switch(standalone)
+    assert result["failed"] is True and "is not a member" in result["msg"] and standalone in result["msg"]
+    assert writer(settled(aws)) == db.primary_arn
+
+
+@pytest.mark.parametrize("target, message", [
+    ("arn:aws:rds:eu-west-1:123456789012:cluster:missing", "not found"),
+    ("missing", "not found"),
+])
+def test_refuses_unknown_target(aws, db, switch, target, message):
+    result = switch(target)
+    assert result["failed"] is True and message in result["msg"]
+    assert writer(settled(aws)) == db.primary_arn
+
+
+def test_refuses_unknown_global_cluster(aws, switch):
+    target = create_cluster(aws, SECONDARY_REGION, "aurora-standalone-euw1")
+    result = switch(target)
+    assert result["failed"] is True and f"Global cluster {GDB} not found" in result["msg"]
+
+
+def test_refuses_different_engine_versions(aws, switch):
+    db = create_global_db(aws, GDB, secondary_version="8.0.mysql_aurora.3.04.0")
+    for allow_data_loss in (False, True):
+        result = switch(db.secondary_arn, allow_data_loss=allow_data_loss)
+        assert result["failed"] is True and "engine versions differ" in result["msg"], result
+        assert "8.0.mysql_aurora.3.04.0" in result["msg"]
+    assert writer(settled(aws)) == db.primary_arn
+
+
+def test_refuses_while_another_switchover_runs(aws, db, switch, emulator):
+    third = create_cluster(aws, "us-west-2", f"{GDB}-usw2", global_cluster=GDB)
+    set_switchover_seconds(emulator, 3)
+    aws("rds", "us-west-2").switchover_global_cluster(GlobalClusterIdentifier=GDB, TargetDbClusterIdentifier=third)
+    result = switch(db.secondary_arn)
+    assert result["failed"] is True and "already in progress" in result["msg"]
+    time.sleep(3.2)
+    assert writer(settled(aws)) == third
+
+
+def test_timeout_then_rerun_waits_without_requesting_again(aws, db, switch, emulator):
+    set_switchover_seconds(emulator, 3)
+    timed_out = switch(db.secondary_arn, wait_timeout=1)
+    assert timed_out["failed"] is True and "Timed out" in timed_out["msg"] and timed_out["changed"] is True
+    assert read_global_cluster(aws, GDB)["FailoverState"]["ToDbClusterArn"] == db.secondary_arn
+
+    add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)
+    resumed = switch(db.secondary_arn)
+    assert resumed["changed"] is False and resumed["writer_after"] == db.secondary_arn, resumed
+    assert writer(settled(aws)) == db.secondary_arn
+    assert pending_faults(emulator, "SwitchoverGlobalCluster")[0]["hits"] == 0
+
+
+def test_no_wait_returns_while_switching(aws, db, switch, emulator):
+    set_switchover_seconds(emulator, 2)
+    result = switch(db.secondary_arn, wait=False)
+    assert result["changed"] is True and result["writer_after"] == db.secondary_arn
+    running = read_global_cluster(aws, GDB)
+    assert running["FailoverState"]["ToDbClusterArn"] == db.secondary_arn
+    assert writer(running) == db.primary_arn
+    time.sleep(2.2)
+    assert writer(settled(aws)) == db.secondary_arn
+
+
+@pytest.mark.parametrize("action, message", [
+    ("DescribeGlobalClusters", f"Failed to describe global cluster {GDB}"),
+    ("DescribeDBClusters", "Failed to describe target DB cluster"),
+    ("SwitchoverGlobalCluster", "Failed to request the switchover"),
+])
+def test_aws_errors_fail_clearly_and_change_nothing(aws, db, switch, emulator, action, message):
+    add_fault(emulator, action, error="AccessDenied", count=1)
+    result = switch(db.secondary_arn)
+    assert result["failed"] is True and message in result["msg"] and "AccessDenied" in result["msg"]
+    assert writer(settled(aws)) == db.primary_arn
+
+
+def test_aws_error_describing_a_member_fails_clearly(aws, db, switch, emulator):
+    # the first DescribeDBClusters resolves the target, the second one reads a member's engine version
+    emulator_call(emulator, "POST", "/_emulator/faults", {"kind": "api_error", "action": "DescribeDBClusters",
+                                                          "region": PRIMARY_REGION, "count": 1,
+                                                          "error": "AccessDenied"})
+    result = switch(db.secondary_arn)
+    assert result["failed"] is True and "Failed to describe member DB cluster" in result["msg"]
+    assert writer(settled(aws)) == db.primary_arn
+
+
+def test_invalid_poll_interval(aws, db, switch):
+    result = switch(db.secondary_arn, poll_interval=0)
+    assert result["failed"] is True and "poll_interval" in result["msg"]
+    assert writer(settled(aws)) == db.primary_arn
