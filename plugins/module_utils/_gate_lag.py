@@ -9,7 +9,7 @@ live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aws_clie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 try:
@@ -139,10 +139,11 @@ def lag_samples(module, cloudwatch, metric_name: str, dimensions: list[dict[str,
                 period_seconds: int, now: datetime | None = None) -> list[dict[str, Any]]:
     """Per-period Maximum of the lag metric over the window ending now, oldest first."""
     now = now or datetime.now(UTC)
+    start, end = gates.metric_window(now, window_seconds)
     try:
         response = cloudwatch.get_metric_statistics(
             aws_retry=True, Namespace=NAMESPACE, MetricName=metric_name, Dimensions=dimensions,
-            StartTime=now - timedelta(seconds=window_seconds), EndTime=now, Period=period_seconds,
+            StartTime=start, EndTime=end, Period=period_seconds,
             Statistics=[STATISTIC],
         )
     except AWS_ERRORS as e:

@@ -9,7 +9,7 @@ rules live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aw
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 try:
@@ -78,11 +78,12 @@ def alarm_states(module, cloudwatch, names: list[str]) -> dict[str, str]:
 
 def metric_sum(module, cloudwatch, metric_name: str, lb_dimension: str, window_seconds: int, period_seconds: int,
                now: datetime) -> float:
+    start, end = gates.metric_window(now, window_seconds)
     try:
         response = cloudwatch.get_metric_statistics(
             aws_retry=True, Namespace=ALB_NAMESPACE, MetricName=metric_name,
             Dimensions=[{"Name": "LoadBalancer", "Value": lb_dimension}],
-            StartTime=now - timedelta(seconds=window_seconds), EndTime=now, Period=period_seconds,
+            StartTime=start, EndTime=end, Period=period_seconds,
             Statistics=["Sum"],
         )
     except AWS_ERRORS as e:

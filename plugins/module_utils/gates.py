@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 PASS = "pass"
@@ -163,6 +164,16 @@ def traffic_verdict(healthy_targets: int, min_healthy_targets: int, alarms: dict
     if problems:
         return False, "; ".join(problems)
     return True, "; ".join(notes)
+
+
+def metric_window(now: datetime, window_seconds: int) -> tuple[datetime, datetime]:
+    """(StartTime, EndTime) of a CloudWatch query for the window ending now.
+
+    CloudWatch truncates both times to whole seconds and EndTime is exclusive: rounding up keeps a
+    datapoint written within the current second inside the window.
+    """
+    end = now.replace(microsecond=0) + timedelta(seconds=1) if now.microsecond else now
+    return end - timedelta(seconds=window_seconds), end
 
 
 def samples_from_datapoints(datapoints: list[dict[str, Any]], statistic: str = "Maximum") -> list[dict[str, Any]]:

@@ -222,3 +222,15 @@ def test_validate_gate_params_accepts_defaults():
     module = FakeModule(**{k: v.get("default") for k, v in gates.GATE_ARGUMENT_SPEC.items()}, min_datapoints=3)
     gates.validate_gate_params(module)
     assert module.failed is None
+
+
+@pytest.mark.parametrize(
+    ("now", "start", "end"),
+    [
+        # a datapoint written earlier within the current second must be inside the window
+        (datetime(2026, 1, 1, 12, 0, 0, 500000), datetime(2026, 1, 1, 11, 59, 1), datetime(2026, 1, 1, 12, 0, 1)),
+        (datetime(2026, 1, 1, 12, 0, 0), datetime(2026, 1, 1, 11, 59, 0), datetime(2026, 1, 1, 12, 0, 0)),
+    ],
+)
+def test_metric_window_rounds_the_exclusive_end_up_to_a_whole_second(now, start, end):
+    assert gates.metric_window(now, 60) == (start, end)
