@@ -70,7 +70,7 @@ notes:
   - Taking a free lock is atomic. Replacing a stale lock (O(break_stale)) or renewing an expired
     own lock is as atomic as SSM allows, which has no conditional overwrite; the module re-reads
     the parameter and checks its version immediately before deleting it, then re-creates it with
-    C(Overwrite=false) and reads it back. The residual race: two operators breaking the same
+    C(Overwrite=false) and reads it back. The residual race is two operators breaking the same
     stale lock within the same fraction of a second; the slower one can delete the faster
     one's fresh lock after the faster one has already read its lock back, and both believe they
     hold it. A free lock being taken during a takeover is safe (one of the two
