@@ -57,30 +57,8 @@ options:
       - In O(mode=once) the first failing evaluation fails the gate.
     type: int
     default: 1
-  mode:
-    description:
-      - V(once) evaluates the gate once (or O(consecutive_healthy) times); V(wait) evaluates it
-        every O(poll_interval) seconds until it passes or O(timeout) seconds have gone by.
-    type: str
-    default: once
-    choices: [once, wait]
-  poll_interval:
-    description: Seconds between two evaluations.
-    type: int
-    default: 10
-  timeout:
-    description: Longest time to wait for a passing gate in O(mode=wait), in seconds.
-    type: int
-    default: 600
-  fail_on_unhealthy:
-    description:
-      - Fail the task when the gate does not pass. With V(false) the task succeeds and reports
-        RV(healthy=false).
-    type: bool
-    default: true
-notes:
-  - Supports check mode; the module only reads, so it behaves the same in check mode.
 extends_documentation_fragment:
+  - payments.region_migration.gate
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
