@@ -5,12 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv rehearsal test lint emulator-start emulator-stop clean
+.PHONY: help venv rehearsal test lint benchmark emulator-start emulator-stop clean
 
 help:
 	@echo "make rehearsal       full rehearsal against the local AWS emulator"
 	@echo "make test            all tests (unit, emulator, modules, playbooks, lint)"
 	@echo "make lint            ansible-lint (production profile), ruff, syntax checks"
+	@echo "make benchmark       time every rehearsal step (artifacts/benchmark/)"
 	@echo "make emulator-start  start the emulator (EMULATOR_PORT, default 5000)"
 	@echo "make emulator-stop   stop it"
 
@@ -30,6 +31,9 @@ test: venv
 
 lint: venv
 	scripts/lint.sh
+
+benchmark: venv
+	$(BIN)/python scripts/benchmark.py
 
 emulator-start: venv
 	$(BIN)/python -m emulator start

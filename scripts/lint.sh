@@ -6,7 +6,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 
 echo "== ruff"
-ruff check plugins emulator tests
+ruff check plugins emulator tests scripts extensions
 echo "== ansible-lint (production profile)"
 ansible-lint --profile production
 echo "== ansible-playbook --syntax-check"
