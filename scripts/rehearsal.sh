@@ -5,7 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
-export EMULATOR_PORT="${EMULATOR_PORT:-5000}"
+# A free port unless EMULATOR_PORT is given: never reuse an emulator (and its state) that another
+# run left behind.
+free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+export EMULATOR_PORT="${EMULATOR_PORT:-$(free_port)}"
 
 python -m emulator start
 trap 'python -m emulator stop >/dev/null' EXIT
