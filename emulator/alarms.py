@@ -8,6 +8,8 @@ thread (``AlarmEvaluator``, every ``EMULATOR_ALARM_INTERVAL`` seconds, default 5
   (newest period = the last ``Period`` seconds); each period's value is the alarm's ``Statistic``
   (or ``ExtendedStatistic`` pNN) over the datapoints of exactly the alarm's namespace, metric name
   and dimension set (and ``Unit`` when the alarm has one) - see ext_cloudwatch.py;
+- the background evaluator evaluates an alarm once per ``min(Period, 60)`` seconds, like
+  CloudWatch (a state set with SetAlarmState holds until then); the endpoint evaluates all now;
 - a period is breaching when ``value <op> Threshold``; ``DatapointsToAlarm`` (M, default
   ``EvaluationPeriods``) breaching periods make ALARM;
 - missing periods follow ``TreatMissingData`` (CloudWatch User Guide, "Configuring how CloudWatch
@@ -199,8 +201,27 @@ def evaluate_alarm(backend, alarm, now: datetime) -> tuple[str, str, list[float 
     return state, reason, values
 
 
-def evaluate_all(registry: FaultRegistry = REGISTRY, now: datetime | None = None) -> dict[str, dict[str, str]]:
-    """Publish the host counts, then evaluate every metric alarm; {region: {alarm: state}}."""
+def due(alarm, now: datetime) -> bool:
+    """Whether the background evaluator evaluates this alarm now.
+
+    CloudWatch evaluates an alarm once a minute (high-resolution periods of 10 or 30 s: once a
+    period), so a state set with SetAlarmState holds until the next evaluation. A new alarm is
+    evaluated at the next round.
+    """
+    last = getattr(alarm, "_emulator_evaluated_at", None)
+    state_set = alarm.state_updated_timestamp
+    if last is None and state_set <= alarm.configuration_updated_timestamp:
+        return True
+    reference = max(t for t in (last, state_set) if t is not None)
+    return (now - reference).total_seconds() >= min(int(alarm.period or 60), 60)
+
+
+def evaluate_all(registry: FaultRegistry = REGISTRY, now: datetime | None = None,
+                 force: bool = True) -> dict[str, dict[str, str]]:
+    """Publish the host counts, then evaluate the metric alarms; {region: {alarm: state}}.
+
+    ``force``: every alarm now (the on-demand endpoint); otherwise only the alarms that are due.
+    """
     with _LOCK:
         now = now or _now()
         publish_host_counts(registry, now)
@@ -213,8 +234,10 @@ def evaluate_all(registry: FaultRegistry = REGISTRY, now: datetime | None = None
                     if alarm.state_value != fault["state"]:
                         alarm.update_state("set by the emulator's fault injection",
                                            json.dumps({"source": "emulator"}), fault["state"])
-                elif alarm.rule is None and not alarm.metric_data_queries and alarm.metric_name:
+                elif (alarm.rule is None and not alarm.metric_data_queries and alarm.metric_name
+                      and (force or due(alarm, now))):
                     state, reason, values = evaluate_alarm(backend, alarm, now)
+                    alarm._emulator_evaluated_at = now
                     if state != alarm.state_value:
                         alarm.update_state(reason, json.dumps({
                             "version": "1.0", "queryDate": now.isoformat(), "statistic": alarm.statistic,
@@ -234,7 +257,7 @@ class AlarmEvaluator(threading.Thread):
     def run(self) -> None:
         while not self._stopped.wait(interval()):
             try:
-                evaluate_all(self.registry)
+                evaluate_all(self.registry, force=False)
             except Exception:  # noqa: BLE001  (an evaluation must never take the server down)
                 LOG.exception("evaluating the CloudWatch alarms failed")
 
