@@ -39,14 +39,14 @@ Errors (all raised as the AWS error codes of botocore's RDS model):
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-SWITCHOVER_SECONDS_ENV = "EMULATOR_SWITCHOVER_SECONDS"
+from . import config
+
 GLOBAL_REGION = "us-east-1"
 _LOCK = threading.RLock()
 
@@ -74,17 +74,24 @@ class _Operation:
         return state
 
 
-# Runtime override of EMULATOR_SWITCHOVER_SECONDS (POST /_emulator/config); /moto-api/reset drops it.
-OVERRIDES: dict[str, float] = {}
-
-
 def _switchover_seconds() -> float:
-    if "switchover_seconds" in OVERRIDES:
-        return OVERRIDES["switchover_seconds"]
-    try:
-        return max(0.0, float(os.environ.get(SWITCHOVER_SECONDS_ENV, "2")))
-    except ValueError:
-        return 2.0
+    return config.get("switchover_seconds")
+
+
+# Observers of switchovers/failovers (the data plane): ``started(global_cluster, op)`` when an
+# operation begins, ``roles_changing(global_cluster, op)`` just before the writer role moves.
+LISTENERS: list[Any] = []
+
+
+def operation(global_cluster) -> _Operation | None:
+    """The switchover/failover in progress on the global cluster (after settling), if any."""
+    settle(global_cluster)
+    return global_cluster.__dict__.get("_emulator_op")
+
+
+def _notify(event: str, global_cluster, op: _Operation) -> None:
+    for listener in list(LISTENERS):
+        getattr(listener, event)(global_cluster, op)
 
 
 # --------------------------------------------------------------------------- errors
@@ -124,6 +131,7 @@ def settle(global_cluster, now: float | None = None) -> None:
         if now < op.done_at:
             return
         if op.target in global_cluster.members:
+            _notify("roles_changing", global_cluster, op)
             for member in global_cluster.members:
                 member.is_writer = member is op.target
         global_cluster.__dict__["_emulator_op"] = None
@@ -233,11 +241,13 @@ def _start(global_cluster, target, data_loss: bool, switchover: bool) -> None:
                 "global switchover."
             )
         now = time.time()
-        global_cluster.__dict__["_emulator_op"] = _Operation(
+        op = _Operation(
             kind="switching-over" if switchover else "failing-over",
             source=source, target=target, started=now, done_at=now + _switchover_seconds(),
             data_loss=data_loss,
         )
+        global_cluster.__dict__["_emulator_op"] = op
+        _notify("started", global_cluster, op)
 
 
 def _default_kms_key_arn(cluster) -> str:
@@ -552,6 +562,10 @@ def install() -> None:
         return
     _patch_global_cluster_model()
     _patch_db_cluster_model()
+    from .replication import REPLICATION
+
+    if REPLICATION not in LISTENERS:
+        LISTENERS.append(REPLICATION)  # the data plane's ledgers follow switchovers and failovers
     RDSResponse.switchover_global_cluster = switchover_global_cluster
     RDSResponse.failover_global_cluster = failover_global_cluster
     RDSResponse.remove_from_global_cluster = remove_from_global_cluster

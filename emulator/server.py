@@ -29,7 +29,7 @@ def build_app():
 
     from . import extensions
     from .alarms import AlarmsMiddleware
-    from .faults import FaultMiddleware
+    from .middleware import FaultMiddleware
 
     extensions.install()
     moto_app = DomainDispatcherApplication(create_backend_app)

@@ -134,7 +134,9 @@ def test_start_status_stop_by_pid_with_environment_knobs(tmp_path):
         status = cli("status", port=port, env=env)
         assert status.returncode == 0 and f"(pid {pid})" in status.stdout
         url = f"http://127.0.0.1:{port}"
-        assert call(url, "GET", "/_emulator/config") == (200, {"switchover_seconds": 7.0})
+        status_code, settings = call(url, "GET", "/_emulator/config")
+        assert status_code == 200
+        assert (settings["switchover_seconds"], settings["lag_min_ms"], settings["lag_max_ms"]) == (7.0, 1234.0, 1234.0)
         _global_db(lambda service, region="eu-west-1": boto3.client(
             service, region_name=region, endpoint_url=url, aws_access_key_id="testing",
             aws_secret_access_key="testing"))
