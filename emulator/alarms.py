@@ -185,10 +185,11 @@ def _forced_states(registry: FaultRegistry) -> dict[tuple[str, str], dict[str, A
     return forced
 
 
-def evaluate_alarm(backend, alarm, now: datetime) -> tuple[str, str, list[float | None]]:
+def evaluate_alarm(datapoints: list, alarm, now: datetime) -> tuple[str, str, list[float | None]]:
+    """(state, reason, per-period values) of one metric alarm over the region's datapoints."""
     period = int(alarm.period or 60)
     periods = int(alarm.evaluation_periods or 1)
-    data = matching(backend.get_all_metrics(), alarm.namespace, alarm.metric_name, alarm.dimensions, alarm.unit)
+    data = matching(datapoints, alarm.namespace, alarm.metric_name, alarm.dimensions, alarm.unit)
     values: list[float | None] = []
     for index in range(periods, 0, -1):
         start = now - timedelta(seconds=index * period)
@@ -228,6 +229,7 @@ def evaluate_all(registry: FaultRegistry = REGISTRY, now: datetime | None = None
         forced = _forced_states(registry)
         states: dict[str, dict[str, str]] = {}
         for region, backend in _backends("cloudwatch"):
+            datapoints = None
             for name, alarm in list(backend.alarms.items()):
                 fault = forced.get((region, name))
                 if fault is not None:
@@ -236,7 +238,9 @@ def evaluate_all(registry: FaultRegistry = REGISTRY, now: datetime | None = None
                                            json.dumps({"source": "emulator"}), fault["state"])
                 elif (alarm.rule is None and not alarm.metric_data_queries and alarm.metric_name
                       and (force or due(alarm, now))):
-                    state, reason, values = evaluate_alarm(backend, alarm, now)
+                    if datapoints is None:  # read once per region and round
+                        datapoints = backend.get_all_metrics()
+                    state, reason, values = evaluate_alarm(datapoints, alarm, now)
                     alarm._emulator_evaluated_at = now
                     if state != alarm.state_value:
                         alarm.update_state(reason, json.dumps({
