@@ -1,7 +1,8 @@
 """CloudWatch metric alarms evaluated from the published datapoints, as CloudWatch does.
 
 moto never evaluates an alarm: its state only changes through SetAlarmState. Here a background
-thread (``AlarmEvaluator``, every ``EMULATOR_ALARM_INTERVAL`` seconds, default 5) and
+thread (``AlarmEvaluator``, every ``EMULATOR_ALARM_INTERVAL`` seconds, default 5; runtime setting
+``alarm_interval_seconds`` of ``/_emulator/config``) and
 ``POST /_emulator/alarms/evaluate`` evaluate every metric alarm of every region:
 
 - the evaluation range is the last ``EvaluationPeriods`` periods of ``Period`` seconds ending now
@@ -32,20 +33,20 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import published_metrics
+from . import config, published_metrics
 from .ext_cloudwatch import matching
 from .faults import REGISTRY, FaultRegistry
 
 LOG = logging.getLogger("emulator.alarms")
 ALARM_PREFIX = "/_emulator/alarms"
-DEFAULT_INTERVAL = 5.0
-# Runtime override of EMULATOR_ALARM_INTERVAL (POST /_emulator/alarms/config); /moto-api/reset drops it.
-OVERRIDES: dict[str, float] = {}
+INTERVAL_SETTING = "alarm_interval_seconds"
+# A runtime setting like the others: GET/POST /_emulator/config, reset by /moto-api/reset.
+config.SETTINGS.setdefault(INTERVAL_SETTING, config.Setting(
+    "EMULATOR_ALARM_INTERVAL", 5.0, 0.2, "seconds between two rounds of the CloudWatch alarm evaluator"))
 _LOCK = threading.Lock()
 
 _OPERATORS = {
@@ -63,13 +64,7 @@ _WORDS = {
 
 
 def interval() -> float:
-    if "interval" in OVERRIDES:
-        return OVERRIDES["interval"]
-    try:
-        return max(0.2, float(os.environ.get("EMULATOR_ALARM_INTERVAL", DEFAULT_INTERVAL)))
-    except ValueError:
-        return DEFAULT_INTERVAL
-
+    return config.get(INTERVAL_SETTING)
 
 # ------------------------------------------------------------------------------- pure decisions
 
@@ -279,7 +274,7 @@ def _json(start_response, status: str, payload) -> list[bytes]:
 
 
 class AlarmsMiddleware:
-    """``POST /_emulator/alarms/evaluate``; ``GET``/``POST /_emulator/alarms/config`` {"interval": s}."""
+    """``POST /_emulator/alarms/evaluate`` (the interval is the ``alarm_interval_seconds`` setting)."""
 
     def __init__(self, app, registry: FaultRegistry = REGISTRY) -> None:
         self.app = app
@@ -287,26 +282,9 @@ class AlarmsMiddleware:
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "").rstrip("/")
-        method = environ.get("REQUEST_METHOD", "GET")
-        if path == "/moto-api/reset":
-            OVERRIDES.clear()
         if not path.startswith(ALARM_PREFIX):
             return self.app(environ, start_response)
-        if path == f"{ALARM_PREFIX}/evaluate" and method == "POST":
+        if path == f"{ALARM_PREFIX}/evaluate" and environ.get("REQUEST_METHOD") == "POST":
             return _json(start_response, "200 OK", {"alarms": evaluate_all(self.registry)})
-        if path == f"{ALARM_PREFIX}/config" and method in ("GET", "POST"):
-            if method == "POST":
-                try:
-                    length = int(environ.get("CONTENT_LENGTH") or 0)
-                    spec = json.loads(environ["wsgi.input"].read(length) or b"{}")
-                    if not isinstance(spec, dict) or set(spec) - {"interval"}:
-                        raise ValueError("the body must be a JSON object with 'interval' (seconds)")
-                    if "interval" in spec:
-                        value = float(spec["interval"])
-                        if value < 0.2:
-                            raise ValueError("'interval' must be >= 0.2 seconds")
-                        OVERRIDES["interval"] = value
-                except (ValueError, TypeError) as exc:
-                    return _json(start_response, "400 Bad Request", {"error": str(exc)})
-            return _json(start_response, "200 OK", {"interval": interval()})
-        return _json(start_response, "404 Not Found", {"error": f"no emulator endpoint {path!r}"})
+        return _json(start_response, "404 Not Found",
+                     {"error": f"no emulator endpoint {path!r} (POST {ALARM_PREFIX}/evaluate)"})

@@ -235,10 +235,11 @@ def test_healthy_host_count_follows_target_health(aws, alb_stack, control, add_f
     assert _maximum(cloudwatch, "AWS/ApplicationELB", "HealthyHostCount", alb_stack["dims"][:1]) is None
 
 
-def test_evaluator_interval_can_be_changed_at_runtime(control, emulator):
-    status, body = control("POST", "/_emulator/alarms/config", {"interval": 0.5})
-    assert (status, body) == (200, {"interval": 0.5})
-    assert control("POST", "/_emulator/alarms/config", {"interval": "soon"})[0] == 400
-    assert control("POST", "/_emulator/alarms/config", {"every": 1})[0] == 400
+def test_evaluator_interval_is_a_runtime_setting(control, emulator):
+    assert control("GET", "/_emulator/config")[1]["alarm_interval_seconds"] > 0
+    status, body = control("POST", "/_emulator/config", {"alarm_interval_seconds": 0.5})
+    assert status == 200 and body["alarm_interval_seconds"] == 0.5
+    assert control("POST", "/_emulator/config", {"alarm_interval_seconds": 0.01})[0] == 400  # >= 0.2
     control("POST", "/moto-api/reset")
-    assert control("GET", "/_emulator/alarms/config")[1]["interval"] != 0.5
+    assert control("GET", "/_emulator/config")[1]["alarm_interval_seconds"] != 0.5
+    assert control("GET", "/_emulator/alarms/evaluate")[0] == 404
