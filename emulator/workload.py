@@ -491,8 +491,13 @@ def format_report(report: dict) -> str:
                                                                                               strict=True)))
     out.append(line)
     totals = report["totals"]
-    verdict = "OK: 0 lost, 0 duplicated" if report.get("ok") else (
-        f"FAILED: {totals['lost']} lost, {totals['duplicates']} duplicated")
+    if not report.get("ok"):
+        verdict = f"FAILED: {totals['lost']} lost, {totals['duplicates']} duplicated"
+    elif totals["failed"] or totals["in_flight"]:
+        verdict = (f"OK: 0 lost, 0 duplicated - but {totals['failed']} failed for good and "
+                   f"{totals['in_flight']} still in flight (never committed, never acknowledged)")
+    else:
+        verdict = f"OK: all {totals['committed']} payments committed, 0 lost, 0 duplicated"
     out.append(verdict)
     if report.get("missing"):
         more = " (first ones)" if report.get("missing_truncated") else ""

@@ -132,3 +132,7 @@ def test_format_report_is_a_readable_table():
     assert "0 % to eu-west-1, writer us-east-1" in text and "TOTAL" in text
     assert "FAILED: 1 lost, 0 duplicated" in text
     assert "pay-1-0000007" in text and "write path cut" in text
+    clean = {**tally, "committed": 10, "lost": 0}
+    assert "OK: all 10 payments committed" in format_report({**report, "totals": clean, "ok": True})
+    failed = {**tally, "committed": 0, "failed": 10, "lost": 0}
+    assert "but 10 failed for good" in format_report({**report, "totals": failed, "ok": True})
