@@ -10,7 +10,8 @@ thread (``AlarmEvaluator``, every ``EMULATOR_ALARM_INTERVAL`` seconds, default 5
   (or ``ExtendedStatistic`` pNN) over the datapoints of exactly the alarm's namespace, metric name
   and dimension set (and ``Unit`` when the alarm has one) - see ext_cloudwatch.py;
 - the background evaluator evaluates an alarm once per ``min(Period, 60)`` seconds, like
-  CloudWatch (a state set with SetAlarmState holds until then); the endpoint evaluates all now;
+  CloudWatch (a new alarm is INSUFFICIENT_DATA until then, a state set with SetAlarmState holds
+  until then); the endpoint evaluates all now;
 - a period is breaching when ``value <op> Threshold``; ``DatapointsToAlarm`` (M, default
   ``EvaluationPeriods``) breaching periods make ALARM;
 - missing periods follow ``TreatMissingData`` (CloudWatch User Guide, "Configuring how CloudWatch
@@ -201,14 +202,13 @@ def due(alarm, now: datetime) -> bool:
     """Whether the background evaluator evaluates this alarm now.
 
     CloudWatch evaluates an alarm once a minute (high-resolution periods of 10 or 30 s: once a
-    period), so a state set with SetAlarmState holds until the next evaluation. A new alarm is
-    evaluated at the next round.
+    period): a new alarm stays INSUFFICIENT_DATA until its first evaluation, and a state set with
+    SetAlarmState holds until the next one. Here: ``min(Period, 60)`` seconds after the creation,
+    the last evaluation or the last state change, whichever is latest.
     """
     last = getattr(alarm, "_emulator_evaluated_at", None)
-    state_set = alarm.state_updated_timestamp
-    if last is None and state_set <= alarm.configuration_updated_timestamp:
-        return True
-    reference = max(t for t in (last, state_set) if t is not None)
+    reference = max(t for t in (last, alarm.state_updated_timestamp, alarm.configuration_updated_timestamp)
+                    if t is not None)
     return (now - reference).total_seconds() >= min(int(alarm.period or 60), 60)
 
 

@@ -64,15 +64,17 @@ def test_statistic_sets_count_by_their_average():
 
 def test_due_once_per_period_capped_at_a_minute():
     created = datetime(2026, 1, 1, 12, 0, 0)
-    alarm = SimpleNamespace(period=60, configuration_updated_timestamp=created, state_updated_timestamp=created)
-    assert alarms.due(alarm, created + timedelta(seconds=1))  # a new alarm: next round
-    alarm.state_updated_timestamp = created + timedelta(seconds=2)  # SetAlarmState right after creation
-    assert not alarms.due(alarm, created + timedelta(seconds=30))
-    assert alarms.due(alarm, created + timedelta(seconds=62))
-    alarm._emulator_evaluated_at = created + timedelta(seconds=62)
+    alarm = SimpleNamespace(period=60, configuration_updated_timestamp=created,
+                            state_updated_timestamp=created + timedelta(microseconds=5))
+    assert not alarms.due(alarm, created + timedelta(seconds=30))  # a new alarm: a minute, as on AWS
+    assert alarms.due(alarm, created + timedelta(seconds=61))
+    alarm.state_updated_timestamp = created + timedelta(seconds=50)  # SetAlarmState holds a minute
     assert not alarms.due(alarm, created + timedelta(seconds=100))
+    assert alarms.due(alarm, created + timedelta(seconds=111))
+    alarm._emulator_evaluated_at = created + timedelta(seconds=111)
+    assert not alarms.due(alarm, created + timedelta(seconds=150))
     alarm.period = 10  # high resolution: once a period
-    assert alarms.due(alarm, created + timedelta(seconds=73))
+    assert alarms.due(alarm, created + timedelta(seconds=122))
     alarm.period, alarm._emulator_evaluated_at = 300, created + timedelta(seconds=200)
     assert alarms.due(alarm, created + timedelta(seconds=261))  # a 5-minute alarm is still evaluated each minute
 
