@@ -1,0 +1,48 @@
+"""The database role bounds its waits with database_wait_timeout (issue 8 item 9).
+
+amazon.aws.rds_cluster and rds_instance wait with fixed waiter limits (rds_cluster: 20 minutes); the
+emulator makes clusters available at once, so no run against it can show the difference. This test
+reads the role instead: no module waits by itself, and each poll's attempts come from
+database_wait_timeout / database_wait_poll_seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import jinja2
+import yaml
+
+ROLE = Path(__file__).resolve().parents[2] / "roles" / "database"
+
+
+def _tasks(name: str) -> list[dict]:
+    return yaml.safe_load((ROLE / "tasks" / name).read_text())
+
+
+def test_no_module_waits_with_its_own_fixed_limit():
+    for task in _tasks("cluster.yml"):
+        for module in ("amazon.aws.rds_cluster", "amazon.aws.rds_instance"):
+            if module in task:
+                assert task[module]["wait"] is False, task["name"]
+
+
+def test_polls_are_bounded_by_database_wait_timeout():
+    variables = yaml.safe_load((ROLE / "vars" / "main.yml").read_text())
+    polls = [t for t in _tasks("cluster.yml") if "until" in t]
+    assert {next(k for k in t if k.endswith("_info")) for t in polls} == {
+        "amazon.aws.rds_cluster_info", "amazon.aws.rds_instance_info"}
+    for poll in polls:
+        assert poll["retries"] == "{{ __database_wait_retries }}"
+        assert poll["delay"] == "{{ database_wait_poll_seconds | int }}"
+        # each poll is followed by a check that fails with the status at the timeout
+    checks = [t for t in _tasks("cluster.yml") if "ansible.builtin.assert" in t]
+    assert any("database_wait_timeout" in t["ansible.builtin.assert"]["fail_msg"] for t in checks)
+    env = jinja2.Environment()
+    env.filters["int"] = int
+    env.filters["round"] = lambda value, precision=0, method="common": float(math.ceil(value))
+    for timeout, poll, attempts in ((3600, 30, 120), (7200, 30, 240), (100, 30, 4)):
+        rendered = env.from_string(variables["__database_wait_retries"]).render(
+            database_wait_timeout=timeout, database_wait_poll_seconds=poll)
+        assert int(rendered) == attempts
