@@ -17,6 +17,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as rds_global
+
 PASS = "pass"
 FAIL = "fail"
 
@@ -113,11 +115,9 @@ def global_cluster_problems(global_cluster: dict[str, Any] | None, member_arn: s
     status = global_cluster.get("Status")
     if status != "available":
         problems.append(f"global cluster {name} is {status!r}, not 'available'")
-    failover_state = global_cluster.get("FailoverState") or {}
-    if failover_state.get("Status"):
-        kinds = {True: "failover", False: "switchover"}
-        kind = kinds.get(failover_state.get("IsDataLossAllowed"), "switchover/failover")
-        problems.append(f"global cluster {name} has a {kind} in progress ({failover_state['Status']})")
+    running = rds_global.in_progress_message(global_cluster)
+    if running:
+        problems.append(running)
     if member_arn is None:
         problems.append(f"{cluster_identifier} is not a member of global cluster {name}")
     else:
@@ -141,26 +141,50 @@ def error_rate(elb_5xx: float, target_5xx: float, requests: float) -> tuple[floa
     return round(100.0 * errors / requests, 4), f"{errors:g} 5xx of {requests:g} requests"
 
 
-def traffic_verdict(healthy_targets: int, min_healthy_targets: int, alarms: dict[str, str],
-                    rate: float | None, max_5xx_rate: float | None, rate_note: str | None) -> tuple[bool, str]:
-    """Healthy when enough targets are healthy, no listed alarm is in ALARM (or missing), 5xx below max."""
-    problems = []
-    notes = [f"{healthy_targets} healthy targets (need {min_healthy_targets})"]
-    if healthy_targets < min_healthy_targets:
-        problems.append(f"only {healthy_targets} healthy targets (need {min_healthy_targets})")
-    missing = sorted(name for name, state in alarms.items() if state == "NOT_FOUND")
+ALARM_OK = "OK"
+NOT_FOUND = "NOT_FOUND"
+
+
+def alarm_problems(alarms: dict[str, str]) -> list[str]:
+    """The one alarm verdict rule (gates and preflight): only C(OK) is healthy.
+
+    ``alarms`` maps alarm name to its StateValue (``NOT_FOUND`` for a name that does not exist).
+    ALARM fails; a missing alarm fails (a typo must not pass); INSUFFICIENT_DATA fails too,
+    because no data is never healthy.
+    """
+    missing = sorted(name for name, state in alarms.items() if state == NOT_FOUND)
     firing = sorted(name for name, state in alarms.items() if state == "ALARM")
+    no_data = sorted(name for name, state in alarms.items() if state == "INSUFFICIENT_DATA")
+    other = sorted(name for name, state in alarms.items()
+                   if state not in (ALARM_OK, NOT_FOUND, "ALARM", "INSUFFICIENT_DATA"))
+    problems = []
     if missing:
         problems.append(f"alarm{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)}")
     if firing:
         problems.append(f"in ALARM: {', '.join(firing)}")
-    if alarms and not missing and not firing:
-        notes.append(f"no alarm in ALARM ({len(alarms)} checked)")
-    if rate is not None and max_5xx_rate is not None:
-        if rate >= max_5xx_rate and not (rate == 0 and max_5xx_rate == 0):
-            problems.append(f"5xx rate {rate:g} % >= {max_5xx_rate:g} % ({rate_note})")
+    if no_data:
+        problems.append(f"INSUFFICIENT_DATA (no data is never healthy): {', '.join(no_data)}")
+    if other:
+        problems.append("not OK: " + ", ".join(f"{name}={alarms[name]}" for name in other))
+    return problems
+
+
+def traffic_verdict(healthy_targets: int, min_healthy_targets: int, alarms: dict[str, str],
+                    rate: float | None, max_5xx_percent: float | None, rate_note: str | None) -> tuple[bool, str]:
+    """Healthy when enough targets are healthy, every listed alarm is OK, 5xx percent below the maximum."""
+    problems = []
+    notes = [f"{healthy_targets} healthy targets (need {min_healthy_targets})"]
+    if healthy_targets < min_healthy_targets:
+        problems.append(f"only {healthy_targets} healthy targets (need {min_healthy_targets})")
+    alarm_issues = alarm_problems(alarms)
+    problems.extend(alarm_issues)
+    if alarms and not alarm_issues:
+        notes.append(f"all {len(alarms)} alarms OK")
+    if rate is not None and max_5xx_percent is not None:
+        if rate >= max_5xx_percent and not (rate == 0 and max_5xx_percent == 0):
+            problems.append(f"5xx rate {rate:g} % >= {max_5xx_percent:g} % ({rate_note})")
         else:
-            notes.append(f"5xx rate {rate:g} % < {max_5xx_rate:g} % ({rate_note})")
+            notes.append(f"5xx rate {rate:g} % < {max_5xx_percent:g} % ({rate_note})")
     if problems:
         return False, "; ".join(problems)
     return True, "; ".join(notes)

@@ -141,10 +141,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils._rds_global import (
     AWS_ERRORS,
-    RegionalClients,
-    describe_db_cluster,
-    describe_global_cluster,
-    is_arn,
+    RDSClients,
     member_arns,
     plan_switchover,
     region_from_arn,
@@ -163,36 +160,19 @@ class Switchover:
         self.params = module.params
         self.identifier = module.params["global_cluster_identifier"]
         target = module.params["target_cluster_identifier"]
-        self.clients = RegionalClients(module, module.region or region_from_arn(target))
+        self.clients = RDSClients(module, module.region or region_from_arn(target))
 
     def describe(self):
-        try:
-            return describe_global_cluster(self.clients(), self.identifier)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe global cluster {self.identifier}")
+        return self.clients.global_cluster(self.identifier)
 
     def resolve_target(self):
-        target = self.params["target_cluster_identifier"]
-        region = region_from_arn(target) if is_arn(target) else None
-        try:
-            cluster = describe_db_cluster(self.clients(region), target)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe target DB cluster {target}")
-        if cluster is None:
-            self.module.fail_json(
-                msg=f"Target DB cluster {target} not found in {region or self.clients.default_region}; "
-                "give its ARN or its identifier with the region it runs in",
-                changed=False,
-            )
-        return cluster["DBClusterArn"]
+        return self.clients.resolve_cluster(self.params["target_cluster_identifier"], "Target",
+                                            changed=False)["DBClusterArn"]
 
     def engine_versions(self, global_cluster):
         versions = {}
         for arn in member_arns(global_cluster):
-            try:
-                cluster = describe_db_cluster(self.clients.for_arn(arn), arn)
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to describe member DB cluster {arn}")
+            cluster = self.clients.db_cluster(arn, region_from_arn(arn), "member")
             versions[arn] = (cluster or {}).get("EngineVersion")
         return versions
 

@@ -236,6 +236,7 @@ traffic:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils import _gate_lag, _gate_traffic
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as rds_global
 from ansible_collections.payments.region_migration.plugins.module_utils import _route53_weighted as r53
 from ansible_collections.payments.region_migration.plugins.module_utils import weights as w
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
@@ -251,10 +252,10 @@ def lag_status(module, clients) -> tuple[dict | None, str | None]:
     if not identifier:
         return None, None
     target = params["target_cluster_identifier"]
-    region = _gate_lag.arn_region(target) or module.region
+    region = rds_global.arn_region(target) or module.region
     global_cluster = _gate_lag.describe_global_cluster(module, clients("rds", region), identifier)
-    writer = _gate_lag.writer_arn(global_cluster)
-    secondary = _gate_lag.pick_secondary(global_cluster, target, region) or target
+    writer = rds_global.writer_arn(global_cluster)
+    secondary = rds_global.pick_secondary(global_cluster, target, region) or target
     if secondary is None:
         return {"healthy": False, "verdict": "fail", "reason": "no secondary cluster to read the lag of "
                 "(pass target_cluster_identifier)", "maximum": None, "metric_name": None, "datapoints": 0,
@@ -344,7 +345,7 @@ def main():
         record_name=record_name,
         record_type=params["record_type"],
         writer_cluster_arn=writer,
-        writer_region=_gate_lag.arn_region(writer),
+        writer_region=rds_global.arn_region(writer),
         lag=lag,
         traffic=traffic_status(module, clients),
     )

@@ -272,5 +272,5 @@ def test_switchover_in_progress_fails(aws, gdb, emulator, module_args, run):
     result = run(module, gate_args(module_args, gdb))
 
     assert result["failed"] is True
-    assert "has a switchover in progress" in result["msg"]
+    assert "switchover in progress" in result["msg"]
     assert result["global_cluster_status"]["failover_state"] in ("pending", "switching-over")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.payments.region_migration.plugins.module_utils import _gate_lag as lag
 from ansible_collections.payments.region_migration.plugins.module_utils import _gate_traffic as traffic
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as lag
 from ansible_collections.payments.region_migration.plugins.module_utils import _route53_weighted as r53
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
 

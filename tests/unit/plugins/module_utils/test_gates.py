@@ -75,11 +75,11 @@ TGT = "arn:aws:rds:eu-west-1:1:cluster:tgt"
     ({}, TGT, []),
     ({"Status": "modifying"}, TGT, ["global cluster gdb is 'modifying', not 'available'"]),
     ({"FailoverState": {"Status": "switching-over", "IsDataLossAllowed": False}}, TGT,
-     ["global cluster gdb has a switchover in progress (switching-over)"]),
+     ["switchover in progress on global cluster gdb (switching-over)"]),
     ({"FailoverState": {"Status": "failing-over", "IsDataLossAllowed": True}}, TGT,
-     ["global cluster gdb has a failover in progress (failing-over)"]),
+     ["failover in progress on global cluster gdb (failing-over)"]),
     ({"FailoverState": {"Status": "pending"}}, TGT,
-     ["global cluster gdb has a switchover/failover in progress (pending)"]),
+     ["switchover in progress on global cluster gdb (pending)"]),
     ({}, None, ["tgt is not a member of global cluster gdb"]),
     ({}, "arn:aws:rds:us-east-1:1:cluster:src", ["tgt is the writer of global cluster gdb, not a secondary"]),
 ])
@@ -104,7 +104,9 @@ def test_error_rate(elb, target, requests, rate, note):
 @pytest.mark.parametrize(("healthy_targets", "alarms", "rate", "max_rate", "healthy", "text"), [
     (2, {}, None, None, True, "2 healthy targets (need 2)"),
     (1, {}, None, None, False, "only 1 healthy targets (need 2)"),
-    (3, {"a": "OK", "b": "INSUFFICIENT_DATA"}, None, None, True, "no alarm in ALARM (2 checked)"),
+    # One verdict rule with preflight: INSUFFICIENT_DATA is not healthy (the old gate let it pass).
+    (3, {"a": "OK", "b": "INSUFFICIENT_DATA"}, None, None, False, "INSUFFICIENT_DATA (no data is never healthy): b"),
+    (3, {"a": "OK", "b": "OK"}, None, None, True, "all 2 alarms OK"),
     (3, {"a": "ALARM", "b": "OK"}, None, None, False, "in ALARM: a"),
     (3, {"a": "NOT_FOUND"}, None, None, False, "alarm not found: a"),
     (3, {"a": "NOT_FOUND", "b": "NOT_FOUND"}, None, None, False, "alarms not found: a, b"),
