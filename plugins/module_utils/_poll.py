@@ -34,6 +34,8 @@ def poll(evaluate: Callable[[], Any], healthy: Callable[[Any], bool], mode: str,
     """Evaluate ``evaluate()`` according to ``mode`` and say how it ended.
 
     - ``once``: one evaluation.
+    Evaluations start every ``interval`` seconds (an evaluation's own duration is not added).
+
     - ``wait``: evaluate every ``interval`` seconds until ``healthy(value)`` or ``timeout`` seconds
       have passed; the last evaluation is made at the timeout at the latest.
     - ``hold``: evaluate every ``interval`` seconds for ``hold_seconds``, stopping at the first
@@ -51,6 +53,7 @@ def poll(evaluate: Callable[[], Any], healthy: Callable[[Any], bool], mode: str,
     deadline = started + limit
     values: list[tuple[float, Any]] = []
     while True:
+        began = clock()
         value = evaluate()
         now = clock()
         elapsed = now - started
@@ -70,7 +73,9 @@ def poll(evaluate: Callable[[], Any], healthy: Callable[[Any], bool], mode: str,
         if now >= deadline:
             outcome = PASSED if mode == HOLD else TIMED_OUT
             break
-        sleep(max(0.0, min(interval, deadline - now)))
+        # Evaluations start ``interval`` apart (the time an evaluation takes is part of the
+        # interval, not added to it), and no sleep goes past the deadline.
+        sleep(max(0.0, min(began + interval, deadline) - now))
     return {"value": value, "outcome": outcome, "attempts": len(values), "elapsed": clock() - started,
             "values": values}
 

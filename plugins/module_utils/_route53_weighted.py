@@ -13,14 +13,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (
+    AWS_ERRORS,
+    is_boto3_error_code,
+)
+from ansible_collections.payments.region_migration.plugins.module_utils._poll import wait_for
 
 WAIT_DELAY = 5  # seconds between two GetChange calls while waiting for INSYNC
 
@@ -158,12 +155,11 @@ def apply_change(module, route53, zone_id: str, batch: dict[str, Any]) -> str:
 def wait_insync(module, route53, change_id: str, timeout: int, sleep: Callable[[float], None] = time.sleep,
                 clock: Callable[[], float] = time.monotonic) -> str:
     """Poll GetChange until the change is INSYNC; returns the last status (PENDING on timeout)."""
-    deadline = clock() + timeout
-    while True:
+
+    def status() -> str:
         try:
-            status = route53.get_change(aws_retry=True, Id=change_id)["ChangeInfo"]["Status"]
+            return route53.get_change(aws_retry=True, Id=change_id)["ChangeInfo"]["Status"]
         except AWS_ERRORS as e:
             module.fail_json_aws(e, msg=f"Failed to read the status of change {change_id}")
-        if status == "INSYNC" or clock() + WAIT_DELAY > deadline:
-            return status
-        sleep(WAIT_DELAY)
+
+    return wait_for(status, lambda value: value == "INSYNC", timeout, WAIT_DELAY, sleep=sleep, clock=clock)[1]

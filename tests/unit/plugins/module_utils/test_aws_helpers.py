@@ -147,7 +147,7 @@ def test_wait_insync_gives_up_at_the_timeout():
 
     status = r53.wait_insync(None, fake, "C1", timeout=12, sleep=sleep, clock=lambda: now[0])
     assert status == "PENDING"
-    assert fake.get_change_calls == 3  # at 0, 5 and 10 s
+    assert fake.get_change_calls == 4  # at 0, 5, 10 s and at the timeout (12 s)
 
 
 class FakeModule:
