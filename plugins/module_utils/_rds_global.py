@@ -89,6 +89,21 @@ def switchover_done(global_cluster: dict[str, Any] | None, target_arn: str) -> b
     )
 
 
+def request_region(plan: dict[str, Any]) -> str | None:
+    """The region a switchover or failover request is sent to.
+
+    A switchover goes to the region of the current primary, as the Aurora User Guide's CLI does
+    ("Performing switchovers for Amazon Aurora global databases":
+    ``aws rds --region region_of_primary switchover-global-cluster ...``,
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+    A failover with data loss is for when the primary's region is impaired, and the guide sends it
+    to the region of the secondary being promoted (``--region region_of_selected_secondary``).
+    """
+    if plan["mode"] == "switchover" and plan.get("writer_before"):
+        return arn_region(plan["writer_before"])
+    return arn_region(plan["target"])
+
+
 def same_cluster(a: str | None, b: str | None) -> bool:
     """Identifiers and ARNs compare case-insensitively (RDS lower-cases identifiers)."""
     return bool(a) and bool(b) and a.lower() == b.lower()
@@ -179,7 +194,8 @@ def plan_switchover(
     """
     mode = "failover" if allow_data_loss else "switchover"
     writer = writer_arn(global_cluster)
-    plan = {"action": "none", "mode": mode, "writer_before": writer, "target": target_arn, "error": None}
+    plan = {"action": "none", "mode": mode, "writer_before": writer, "target": target_arn, "error": None,
+            "running": None}
     identifier = global_cluster.get("GlobalClusterIdentifier")
     member = find_member(global_cluster, target_arn)
     if member is None:
@@ -194,6 +210,7 @@ def plan_switchover(
         if same_cluster(running.get("ToDbClusterArn"), member):
             plan["action"] = "wait"
             return plan
+        plan["running"] = running
         plan["error"] = (
             f"A {running.get('Status')} switchover/failover of global cluster {identifier} from "
             f"{running.get('FromDbClusterArn')} to {running.get('ToDbClusterArn')} is already in progress; "
