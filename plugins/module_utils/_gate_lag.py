@@ -3,7 +3,7 @@
 
 """One evaluation of the Aurora replication-lag gate: global cluster state plus CloudWatch samples.
 
-Private to this collection; used by aurora_lag_gate and migration_status_info. The verdict rules
+Private to this collection; used by migration_gate and migration_status_info. The verdict rules
 live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aws_client.ClientCache``.
 """
 

@@ -3,7 +3,7 @@
 
 """One evaluation of the traffic health gate: target health, alarm states, the ALB's 5xx rate.
 
-Private to this collection; used by traffic_health_gate and migration_status_info. The verdict
+Private to this collection; used by migration_gate and migration_status_info. The verdict
 rules live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aws_client.ClientCache``.
 """
 

@@ -71,7 +71,7 @@ options:
   lag_metric_name:
     description:
       - Lag metric to read.
-      - Chosen for the engine by default (see M(payments.region_migration.aurora_lag_gate)).
+      - Chosen for the engine by default (see M(payments.region_migration.migration_gate)).
     type: str
   target_group_arn:
     description: Target group of the target region; without it RV(traffic) is null.

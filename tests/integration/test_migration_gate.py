@@ -369,3 +369,54 @@ def test_bad_input_is_refused_before_any_call(module_args, run, extra, message):
 
     assert result["failed"] is True
     assert message in result["msg"]
+
+
+# -- lag check details (ported from the removed aurora_lag_gate tests) ---------------------------
+
+
+def test_lag_secondary_given_as_arn_without_region(aws, world, module_args, run):
+    result = run(module, {**module_args, "lag": lag(world, secondary_cluster_identifier=world.secondary_arn)})
+
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["checks"]["lag"]["values"]["dimensions"]["DBClusterIdentifier"] == world.secondary_id
+
+
+def test_lag_of_a_cluster_that_is_not_a_member_fails(aws, world, module_args, run):
+    aws("rds", REGION).create_db_cluster(
+        DBClusterIdentifier="aurora-lonely-euw1", Engine="aurora-mysql", EngineVersion=ENGINE_VERSION,
+        MasterUsername="admin", MasterUserPassword="not-a-real-password-1")
+
+    result = run(module, args(module_args, lag=lag(world, secondary_cluster_identifier="aurora-lonely-euw1")))
+
+    assert result["failed"] is True
+    assert f"aurora-lonely-euw1 is not a member of global cluster {world.gdb}" in result["msg"]
+
+
+def test_missing_global_cluster_fails_every_database_check(aws, world, module_args, run):
+    missing = {"global_cluster_identifier": "gdb-does-not-exist"}
+    result = run(module, args(module_args, fail_on_unhealthy=False, lag=lag(world, **missing),
+                              writer={**writer(world), **missing}))
+
+    assert result["healthy"] is False
+    assert "global cluster gdb-does-not-exist not found" in result["checks"]["lag"]["reason"]
+    assert result["checks"]["writer"]["reason"] == "global cluster gdb-does-not-exist not found"
+
+
+def test_high_lag_fails_with_the_values(aws, world, module_args, run):
+    put_lag(aws, world, [(ago, 5000.0) for ago in (4, 2, 1)])
+
+    result = run(module, args(module_args, fail_on_unhealthy=False, lag=lag(world)))
+
+    assert result["healthy"] is False and "above 1000 ms" in result["reason"]
+    assert result["checks"]["lag"]["values"]["maximum_ms"] == 5000.0
+
+
+def test_throttled_reads_are_retried(aws, world, emulator, module_args, run):
+    emulator_call(emulator, "POST", "/_emulator/faults",
+                  {"kind": "api_error", "action": "DescribeGlobalClusters", "count": 2, "error": "Throttling"})
+
+    result = run(module, args(module_args, lag=lag(world), writer=writer(world),
+                              aws_config={"retries": {"mode": "standard", "total_max_attempts": 1}}))
+
+    assert result.get("failed") is not True, result.get("msg")
+    assert emulator_call(emulator, "GET", "/_emulator/faults")["faults"] == []

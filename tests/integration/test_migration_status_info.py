@@ -13,9 +13,8 @@ from ansible_collections.payments.region_migration.plugins.modules import migrat
 from ansible_collections.payments.region_migration.plugins.modules import route53_weighted_shift
 
 from tests.conftest import emulator_call
-from tests.integration.test_aurora_lag_gate import create_global_db, members, put_lag
+from tests.integration._gate_helpers import build_stack, create_global_db, members, put_lag
 from tests.integration.test_route53_weighted_shift import RECORD, ZONE, alias_record, weights
-from tests.integration.test_traffic_health_gate import build_stack
 
 
 @pytest.fixture
