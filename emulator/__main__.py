@@ -6,6 +6,7 @@ status  say whether it answers
 serve   run in the foreground (what `start` runs)
 fault   add, list or clear faults (see README.md)
 signals publish the simulated CloudWatch signals once, now (or --list the secondaries they cover)
+workload start, stop, report or reset the payment workload (the data plane, see README.md)
 """
 
 from __future__ import annotations
@@ -177,12 +178,12 @@ def cmd_serve(args) -> int:
     return 0
 
 
-def _request(method: str, url: str, payload: dict | None = None) -> dict:
+def _request(method: str, url: str, payload: dict | None = None, timeout: float = 10) -> dict:
     data = json.dumps(payload).encode() if payload is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
         raise SystemExit(f"emulator refused: {exc.read().decode()}") from None
@@ -210,11 +211,38 @@ def cmd_signals(args) -> int:
     return 0
 
 
+def cmd_workload(args) -> int:
+    from .workload import format_report
+
+    base = f"{_base(args)}/_emulator/workload"
+    if args.workload_cmd == "start":
+        spec = {k: v for k, v in (("rate", args.rate), ("zone_name", args.zone_name),
+                                  ("record_name", args.record_name), ("target_region", args.target_region),
+                                  ("switchover_write_block_seconds", args.write_block_seconds),
+                                  ("payment_deadline_seconds", args.deadline_seconds)) if v is not None}
+        print(json.dumps(_request("POST", f"{base}/start", spec), indent=2))
+        return 0
+    if args.workload_cmd == "reset":
+        print(json.dumps(_request("POST", f"{base}/reset", {}), indent=2))
+        return 0
+    if args.workload_cmd == "stop":
+        report = _request("POST", f"{base}/stop", {"drain_seconds": args.drain_seconds},
+                          timeout=args.drain_seconds + 30)
+    else:
+        report = _request("GET", f"{base}/report", timeout=60)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
+    if args.check and not report.get("ok"):
+        return 1
+    return 0
+
+
 FAULT_FIELDS = {
     "api-error": ("action", "path", "method", "service", "region", "count", "error", "message", "status", "duration"),
     "replication-lag": ("value_ms", "duration", "cluster"),
     "unhealthy-targets": ("target_group_arn", "duration", "reason"),
     "alarm-state": ("alarm_name", "state", "region", "reason"),
+    "app-errors": ("region", "rate", "duration"),
+    "write-path-cut": ("region", "duration"),
 }
 
 
@@ -261,13 +289,40 @@ def parser() -> argparse.ArgumentParser:
     alarm.add_argument("--state", required=True, choices=["OK", "ALARM", "INSUFFICIENT_DATA"])
     alarm.add_argument("--region", default="eu-west-1")
     alarm.add_argument("--reason")
+    app_errors = fault.add_parser("app-errors", help="a region's application answers HTTP 500")
+    app_errors.add_argument("--region", required=True, help="the application's region")
+    app_errors.add_argument("--rate", type=float, help="share of requests that fail, 0..1 (default 1)")
+    app_errors.add_argument("--duration", type=float)
+    cut = fault.add_parser("write-path-cut", help="a region's application cannot reach a writer elsewhere")
+    cut.add_argument("--region", required=True, help="the application's region")
+    cut.add_argument("--duration", type=float)
+    workload = sub.add_parser("workload", help="the payment workload").add_subparsers(dest="workload_cmd",
+                                                                                     required=True)
+    start_workload = workload.add_parser("start", help="start paying")
+    start_workload.add_argument("--rate", type=float, help="payments per second (default 200)")
+    start_workload.add_argument("--zone-name", dest="zone_name")
+    start_workload.add_argument("--record-name", dest="record_name")
+    start_workload.add_argument("--target-region", dest="target_region", help="phase labels (default eu-west-1)")
+    start_workload.add_argument("--write-block-seconds", dest="write_block_seconds", type=float,
+                                help="writes refused for the last N s of a switchover")
+    start_workload.add_argument("--deadline-seconds", dest="deadline_seconds", type=float,
+                                help="a payment not committed after N s has failed for good")
+    for name, help_text in (("stop", "stop paying, let the payments in flight finish, print the reconciliation"),
+                            ("report", "print the reconciliation")):
+        command = workload.add_parser(name, help=help_text)
+        command.add_argument("--json", action="store_true", help="the report as JSON")
+        command.add_argument("--check", action="store_true", help="exit 1 unless 0 lost and 0 duplicated")
+        if name == "stop":
+            command.add_argument("--drain-seconds", dest="drain_seconds", type=float, default=10.0)
+    workload.add_parser("reset", help="stop and forget every payment and ledger")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     return {"start": cmd_start, "stop": cmd_stop, "status": cmd_status,
-            "serve": cmd_serve, "fault": cmd_fault, "signals": cmd_signals}[args.cmd](args)
+            "serve": cmd_serve, "fault": cmd_fault, "signals": cmd_signals,
+            "workload": cmd_workload}[args.cmd](args)
 
 
 if __name__ == "__main__":

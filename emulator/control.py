@@ -1,11 +1,14 @@
-"""The emulator's own HTTP API under /_emulator/: health and fault injection."""
+"""The emulator's own HTTP API under /_emulator/: health, runtime config, faults, signals, workload."""
 
 from __future__ import annotations
 
 import json
 from urllib.parse import parse_qs
 
+from . import config
 from .faults import API_PREFIX, FaultRegistry
+from .signals import publish_once, secondary_clusters
+from .workload import WORKLOAD
 
 
 def _json(start_response, status: str, payload) -> list[bytes]:
@@ -29,40 +32,76 @@ def apply_alarm_state(spec: dict) -> None:
     )
 
 
-def _current_config() -> dict:
-    from .ext_rds import _switchover_seconds
-
-    return {"switchover_seconds": _switchover_seconds()}
+def _read_json(environ) -> object:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    raw = environ["wsgi.input"].read(length) if length else b""
+    try:
+        return json.loads(raw or b"{}")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
 
 
 def _config(environ, start_response, method: str) -> list[bytes]:
-    """GET: runtime settings; POST {"switchover_seconds": N}: override until the next /moto-api/reset."""
-    from .ext_rds import OVERRIDES
-
+    """GET: runtime settings; POST {"name": value, ...}: override until the next /moto-api/reset."""
     if method == "GET":
-        return _json(start_response, "200 OK", _current_config())
+        return _json(start_response, "200 OK", config.current())
     if method != "POST":
         return _json(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed"})
-    length = int(environ.get("CONTENT_LENGTH") or 0)
     try:
-        spec = json.loads(environ["wsgi.input"].read(length) or b"{}")
-        if not isinstance(spec, dict) or set(spec) - {"switchover_seconds"}:
-            raise ValueError("the body must be a JSON object with 'switchover_seconds'")
-        if "switchover_seconds" in spec:
-            value = float(spec["switchover_seconds"])
-            if value < 0:
-                raise ValueError("'switchover_seconds' must be >= 0")
-            OVERRIDES["switchover_seconds"] = value
-    except (ValueError, TypeError) as exc:
+        return _json(start_response, "200 OK", config.override(_read_json(environ)))
+    except ValueError as exc:
         return _json(start_response, "400 Bad Request", {"error": str(exc)})
-    return _json(start_response, "200 OK", _current_config())
 
 
 def reset_runtime_config() -> None:
-    """Called on /moto-api/reset: back to the environment's settings."""
-    from .ext_rds import OVERRIDES
+    """Called on /moto-api/reset: settings back to the environment's, the data plane emptied."""
+    config.reset()
+    WORKLOAD.reset()
 
-    OVERRIDES.clear()
+
+START_FIELDS = {"rate", "zone_name", "record_name", "target_region", "switchover_write_block_seconds",
+                "payment_deadline_seconds"}
+
+
+def _workload(environ, start_response, method: str, action: str) -> list[bytes]:
+    """/_emulator/workload[/start|/stop|/report|/reset]."""
+    if action in ("", "/report") and method == "GET":
+        return _json(start_response, "200 OK", WORKLOAD.report())
+    if method != "POST" or action not in ("/start", "/stop", "/reset"):
+        return _json(start_response, "405 Method Not Allowed",
+                     {"error": f"{method} /_emulator/workload{action} not allowed"})
+    try:
+        spec = _read_json(environ)
+        if not isinstance(spec, dict):
+            raise ValueError("the body must be a JSON object")
+        if action == "/reset":
+            WORKLOAD.reset()
+            return _json(start_response, "200 OK", WORKLOAD.status())
+        if action == "/stop":
+            unknown = set(spec) - {"drain_seconds"}
+            if unknown:
+                raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}; known: drain_seconds")
+            WORKLOAD.stop(float(spec.get("drain_seconds", 10)))
+            return _json(start_response, "200 OK", WORKLOAD.report())
+        unknown = set(spec) - START_FIELDS
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(START_FIELDS))}")
+        settings = {k: spec[k] for k in ("switchover_write_block_seconds", "payment_deadline_seconds") if k in spec}
+        config.validate(settings)
+        rate = spec.get("rate")
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float) or rate < 0):
+            raise ValueError(f"'rate' must be a number of payments per second >= 0, not {rate!r}")
+        if WORKLOAD.running():
+            return _json(start_response, "409 Conflict",
+                         {"error": "a workload is already running: stop or reset it first"})
+        config.override(settings)
+        status = WORKLOAD.start(rate=rate, zone_name=spec.get("zone_name"), record_name=spec.get("record_name"),
+                                target_region=spec.get("target_region"))
+    except (ValueError, TypeError) as exc:
+        return _json(start_response, "400 Bad Request", {"error": str(exc)})
+    except RuntimeError as exc:
+        return _json(start_response, "409 Conflict", {"error": str(exc)})
+    return _json(start_response, "200 OK", status)
 
 
 def handle(environ, start_response, registry: FaultRegistry) -> list[bytes]:
@@ -75,16 +114,14 @@ def handle(environ, start_response, registry: FaultRegistry) -> list[bytes]:
     if path == "/signals/publish":
         if method != "POST":
             return _json(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed"})
-        from .signals import publish_once
-
         return _json(start_response, "200 OK", {"published": publish_once(registry)})
     if path == "/signals":
-        from .signals import secondary_clusters
-
         return _json(start_response, "200 OK", {"secondaries": [
             {"region": region, "cluster": cluster, "source_region": source}
             for region, cluster, source in secondary_clusters()
         ]})
+    if path == "/workload" or path.startswith("/workload/"):
+        return _workload(environ, start_response, method, path[len("/workload"):])
     if path == "/faults":
         if method == "GET":
             return _json(start_response, "200 OK", {"faults": registry.list()})

@@ -39,14 +39,14 @@ Errors (all raised as the AWS error codes of botocore's RDS model):
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-SWITCHOVER_SECONDS_ENV = "EMULATOR_SWITCHOVER_SECONDS"
+from . import config
+
 GLOBAL_REGION = "us-east-1"
 _LOCK = threading.RLock()
 
@@ -74,17 +74,24 @@ class _Operation:
         return state
 
 
-# Runtime override of EMULATOR_SWITCHOVER_SECONDS (POST /_emulator/config); /moto-api/reset drops it.
-OVERRIDES: dict[str, float] = {}
-
-
 def _switchover_seconds() -> float:
-    if "switchover_seconds" in OVERRIDES:
-        return OVERRIDES["switchover_seconds"]
-    try:
-        return max(0.0, float(os.environ.get(SWITCHOVER_SECONDS_ENV, "2")))
-    except ValueError:
-        return 2.0
+    return config.get("switchover_seconds")
+
+
+# Observers of switchovers/failovers (the data plane): ``started(global_cluster, op)`` when an
+# operation begins, ``roles_changing(global_cluster, op)`` just before the writer role moves.
+LISTENERS: list[Any] = []
+
+
+def operation(global_cluster) -> _Operation | None:
+    """The switchover/failover in progress on the global cluster (after settling), if any."""
+    settle(global_cluster)
+    return global_cluster.__dict__.get("_emulator_op")
+
+
+def _notify(event: str, global_cluster, op: _Operation) -> None:
+    for listener in list(LISTENERS):
+        getattr(listener, event)(global_cluster, op)
 
 
 # --------------------------------------------------------------------------- errors
@@ -124,6 +131,7 @@ def settle(global_cluster, now: float | None = None) -> None:
         if now < op.done_at:
             return
         if op.target in global_cluster.members:
+            _notify("roles_changing", global_cluster, op)
             for member in global_cluster.members:
                 member.is_writer = member is op.target
         global_cluster.__dict__["_emulator_op"] = None
@@ -233,11 +241,13 @@ def _start(global_cluster, target, data_loss: bool, switchover: bool) -> None:
                 "global switchover."
             )
         now = time.time()
-        global_cluster.__dict__["_emulator_op"] = _Operation(
+        op = _Operation(
             kind="switching-over" if switchover else "failing-over",
             source=source, target=target, started=now, done_at=now + _switchover_seconds(),
             data_loss=data_loss,
         )
+        global_cluster.__dict__["_emulator_op"] = op
+        _notify("started", global_cluster, op)
 
 
 def _default_kms_key_arn(cluster) -> str:
@@ -276,15 +286,61 @@ def _patch_global_cluster_model() -> None:
     def global_cluster_members(self) -> list[dict[str, Any]]:
         settle(self)
         members = members_prop.fget(self)
+        by_arn = {m.db_cluster_arn: m for m in self.members}
         for member in members:
             if not member["IsWriter"]:
                 member["SynchronizationStatus"] = "connected"
+                member["GlobalWriteForwardingStatus"] = forwarding_status(by_arn[member["DBClusterArn"]])
         return members
 
     GlobalCluster.status = property(get_status, set_status)
     GlobalCluster.failover_state = property(failover_state)
     GlobalCluster.global_cluster_members = property(global_cluster_members)
     GlobalCluster._emulator_patched = True
+
+
+def forwarding_requested(cluster) -> bool:
+    """EnableGlobalWriteForwarding as last set by CreateDBCluster / ModifyDBCluster."""
+    return bool(cluster.__dict__.get("_global_write_forwarding_requested"))
+
+
+def forwarding_status(cluster) -> str | None:
+    """GlobalWriteForwardingStatus: only a secondary member of a global cluster has one.
+
+    botocore's RDS model (DBCluster / GlobalClusterMember ``GlobalWriteForwardingStatus``,
+    enum enabled|disabled|enabling|disabling|unknown) documents it as "the status of write
+    forwarding for a secondary cluster"; the primary's request "does nothing until" it is demoted
+    (CreateDBCluster ``EnableGlobalWriteForwarding``). The change is applied at once here.
+    """
+    if not getattr(cluster, "global_cluster_identifier", None) or cluster.is_writer:
+        return None
+    return "enabled" if forwarding_requested(cluster) else "disabled"
+
+
+def forwarding_active(cluster) -> bool:
+    """Writes sent to this cluster are forwarded to the primary (a secondary with forwarding on)."""
+    return forwarding_status(cluster) == "enabled"
+
+
+def _patch_db_cluster_model() -> None:
+    from moto.rds.models import DBCluster
+
+    if getattr(DBCluster, "_emulator_patched", False):
+        return
+
+    def requested(self) -> bool | None:
+        if not str(self.engine).startswith("aurora"):
+            return None
+        return forwarding_requested(self)
+
+    def status(self) -> str | None:
+        if getattr(self, "global_cluster_identifier", None):
+            global_clusters(self.account_id)  # a pending switchover may move the writer role: settle it
+        return forwarding_status(self)
+
+    DBCluster.global_write_forwarding_requested = property(requested)
+    DBCluster.global_write_forwarding_status = property(status)
+    DBCluster._emulator_patched = True
 
 
 # --------------------------------------------------------------------------- actions
@@ -450,6 +506,8 @@ def _wrap_create_db_cluster(original):
             result = original(self)
             cluster = result.result["DBCluster"]
             _fix_kms(cluster)
+            cluster.__dict__["_global_write_forwarding_requested"] = bool(
+                self._get_bool_param("EnableGlobalWriteForwarding"))
             if global_cluster is not None:
                 cluster.global_cluster_identifier = global_cluster.global_cluster_identifier
                 if cluster not in global_cluster.members:
@@ -458,6 +516,24 @@ def _wrap_create_db_cluster(original):
         return result
 
     return create_db_cluster
+
+
+def _wrap_modify_db_cluster(original):
+    def modify_db_cluster(self):
+        forwarding = self._get_bool_param("EnableGlobalWriteForwarding")
+        identifier = (self._get_param("DBClusterIdentifier") or "").lower()
+        with _LOCK:
+            result = original(self)
+            if forwarding is not None:
+                # moto answers with a shallow copy of the cluster: set the flag on both
+                clusters = [result.result["DBCluster"], self.backend.clusters.get(
+                    self._get_param("NewDBClusterIdentifier") or identifier)]
+                for cluster in clusters:
+                    if cluster is not None:
+                        cluster.__dict__["_global_write_forwarding_requested"] = forwarding
+        return result
+
+    return modify_db_cluster
 
 
 def _wrap_delete_db_cluster(original):
@@ -485,6 +561,11 @@ def install() -> None:
     if getattr(RDSResponse, "_emulator_patched", False):
         return
     _patch_global_cluster_model()
+    _patch_db_cluster_model()
+    from .replication import REPLICATION
+
+    if REPLICATION not in LISTENERS:
+        LISTENERS.append(REPLICATION)  # the data plane's ledgers follow switchovers and failovers
     RDSResponse.switchover_global_cluster = switchover_global_cluster
     RDSResponse.failover_global_cluster = failover_global_cluster
     RDSResponse.remove_from_global_cluster = remove_from_global_cluster
@@ -494,4 +575,5 @@ def install() -> None:
     RDSResponse.modify_global_cluster = modify_global_cluster
     RDSResponse.create_db_cluster = _wrap_create_db_cluster(RDSResponse.create_db_cluster)
     RDSResponse.delete_db_cluster = _wrap_delete_db_cluster(RDSResponse.delete_db_cluster)
+    RDSResponse.modify_db_cluster = _wrap_modify_db_cluster(RDSResponse.modify_db_cluster)
     RDSResponse._emulator_patched = True

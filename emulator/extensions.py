@@ -13,9 +13,10 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import ext_autoscaling, ext_elbv2, ext_iam, ext_kms, ext_rds
+    from . import ext_autoscaling, ext_cloudwatch, ext_elbv2, ext_iam, ext_kms, ext_rds
 
     ext_autoscaling.install()
+    ext_cloudwatch.install()
     ext_elbv2.install()
     ext_iam.install()
     ext_kms.install()

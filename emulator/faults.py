@@ -6,13 +6,16 @@ Kinds of fault:
 - ``replication_lag``: the simulated Aurora global lag is ``value_ms`` for ``duration`` seconds.
 - ``unhealthy_targets``: a target group's targets report ``unhealthy``.
 - ``alarm_state``: an alarm's state is set (applied at once; listed for the record).
+- ``app_errors``: a region's application answers HTTP 500 to a share (``rate``, default 1) of the
+  payments it gets (the data plane, workload.py).
+- ``write_path_cut``: a region's application cannot reach a writer in another region (peering
+  down), and write forwarding from that region is refused too.
 
 The HTTP interface lives under ``/_emulator/`` on the emulator's own port; see README.md.
 """
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import re
@@ -64,6 +67,8 @@ class Fault:
     # alarm_state
     alarm_name: str | None = None
     state: str | None = None
+    # app_errors (region above)
+    rate: float | None = None
 
     def active(self, now: float | None = None) -> bool:
         now = time.time() if now is None else now
@@ -77,8 +82,8 @@ class Fault:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 
-KINDS = ("api_error", "replication_lag", "unhealthy_targets", "alarm_state")
-_NUMERIC_FIELDS = {"count": int, "status": int, "value_ms": float}
+KINDS = ("api_error", "replication_lag", "unhealthy_targets", "alarm_state", "app_errors", "write_path_cut")
+_NUMERIC_FIELDS = {"count": int, "status": int, "value_ms": float, "rate": float}
 
 
 class FaultRegistry:
@@ -158,6 +163,18 @@ class FaultRegistry:
         return None
 
 
+    def app_error_rate(self, region: str) -> float:
+        """The share of requests the region's application answers with HTTP 500 (0 without a fault)."""
+        with self._lock:
+            rates = [1.0 if f.rate is None else f.rate for f in self._faults
+                     if f.kind == "app_errors" and f.active() and f.region == region]
+        return max(rates, default=0.0)
+
+    def write_path_cut(self, region: str) -> bool:
+        with self._lock:
+            return any(f.kind == "write_path_cut" and f.active() and f.region == region for f in self._faults)
+
+
 def _validate(fault: Fault) -> None:
     if fault.kind == "api_error":
         if not (fault.action or fault.path):
@@ -170,6 +187,13 @@ def _validate(fault: Fault) -> None:
     elif fault.kind == "unhealthy_targets":
         if not fault.target_group_arn:
             raise ValueError("an unhealthy_targets fault needs 'target_group_arn'")
+    elif fault.kind in ("app_errors", "write_path_cut"):
+        if not fault.region:
+            raise ValueError(f"a {fault.kind} fault needs 'region' (the application's region)")
+        if fault.kind == "app_errors" and fault.rate is not None and not 0 <= fault.rate <= 1:
+            raise ValueError("'rate' must be between 0 and 1 (the share of requests that fail)")
+        if fault.kind == "write_path_cut" and fault.rate is not None:
+            raise ValueError("a write_path_cut fault has no 'rate'")
     elif fault.kind == "alarm_state":
         if not fault.alarm_name or fault.state not in ("OK", "ALARM", "INSUFFICIENT_DATA"):
             raise ValueError("an alarm_state fault needs 'alarm_name' and 'state' OK|ALARM|INSUFFICIENT_DATA")
@@ -274,37 +298,3 @@ def _error_response(fault: Fault, environ: dict[str, Any], service: str | None =
         headers.append(("Content-Type", "text/xml"))
     headers.append(("Content-Length", str(len(body))))
     return f"{fault.status} Injected", headers, body
-
-
-class FaultMiddleware:
-    """Serves /_emulator/* and answers requests that match an api_error fault."""
-
-    def __init__(self, app, registry: FaultRegistry = REGISTRY) -> None:
-        self.app = app
-        self.registry = registry
-
-    def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
-        if path.startswith(API_PREFIX):
-            from .control import handle
-
-            return handle(environ, start_response, self.registry)
-        if path.rstrip("/") == "/moto-api/reset":
-            from .control import reset_runtime_config
-
-            reset_runtime_config()
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = b""
-        if length:  # (a chunked body without Content-Length is left alone for moto)
-            body = environ["wsgi.input"].read(length)
-            environ["wsgi.input"] = io.BytesIO(body)
-        scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        service, region = (scope.group("service"), scope.group("region")) if scope else (None, None)
-        fault = self.registry.take_api_error(
-            service, region, _action_of(environ, body), environ.get("REQUEST_METHOD", "GET"), path
-        )
-        if fault is not None:
-            status, headers, payload = _error_response(fault, environ, service)
-            start_response(status, headers)
-            return [payload]
-        return self.app(environ, start_response)

@@ -28,11 +28,12 @@ def build_app():
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import extensions
-    from .faults import FaultMiddleware
+    from .alarms import AlarmsMiddleware
+    from .middleware import FaultMiddleware
 
     extensions.install()
     moto_app = DomainDispatcherApplication(create_backend_app)
-    return FaultMiddleware(moto_app)
+    return AlarmsMiddleware(FaultMiddleware(moto_app))
 
 
 def enable_step_functions_execution() -> None:
@@ -48,13 +49,15 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    from . import signals
+    from . import alarms, signals
 
     app = build_app()
     enable_step_functions_execution()
     server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
     publisher = signals.SignalPublisher()
     publisher.start()
+    evaluator = alarms.AlarmEvaluator()
+    evaluator.start()
 
     def _stop(signum, frame):  # noqa: ARG001
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -66,6 +69,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
         server.serve_forever()
     finally:
         publisher.stop()
+        evaluator.stop()
         server.server_close()
     LOG.info("emulator on port %s stopped", port)
     logging.shutdown()

@@ -1,74 +1,77 @@
-"""Simulated CloudWatch signals: Aurora global replication lag for every secondary cluster.
+"""Simulated CloudWatch signals, published every ``EMULATOR_SIGNAL_INTERVAL`` seconds (default 5).
 
-Every ``EMULATOR_SIGNAL_INTERVAL`` seconds (default 5) the publisher writes
-``AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag`` (namespace AWS/RDS, milliseconds) for
-each non-writer member of each global cluster, in that member's region. The value is a baseline
-between ``EMULATOR_LAG_MIN_MS`` and ``EMULATOR_LAG_MAX_MS`` (defaults 100 and 300) unless a
-``replication_lag`` fault overrides it.
+- ``AuroraGlobalDBReplicationLag`` and ``AuroraGlobalDBRPOLag`` (AWS/RDS, Milliseconds) for each
+  **secondary** member of each global cluster, in that member's region, under the dimension sets
+  of published_metrics.py; the value comes from the data plane's replication state
+  (replication.py ``lag_ms``: the configured lag - baseline or ``replication_lag`` fault - or the
+  age of the oldest commit not replicated yet, whichever is larger). A primary never gets them.
+- ``RequestCount``, ``HTTPCode_Target_5XX_Count``, ``HTTPCode_ELB_5XX_Count`` (AWS/ApplicationELB)
+  per load balancer, from the payment workload's traffic since the last publication (workload.py).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
+import time
 from datetime import UTC, datetime
 
+from . import ext_rds, published_metrics
 from .faults import REGISTRY, FaultRegistry
+from .replication import REPLICATION, Replication
+from .workload import WORKLOAD, Workload
 
 LOG = logging.getLogger("emulator.signals")
-LAG_METRICS = ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag")
+LAG_METRICS = published_metrics.LAG_METRICS
 
 
 def _region_of(arn: str) -> str:
     return arn.split(":")[3]
 
 
-def secondary_clusters() -> list[tuple[str, str, str]]:
-    """(region, cluster identifier, source region) of every secondary member of a global cluster."""
+def _secondaries() -> list[tuple[object, str]]:
+    """(member cluster, source region) of every secondary member of every global cluster."""
     from moto.core import DEFAULT_ACCOUNT_ID
 
-    from .ext_rds import global_clusters
-
     found = []
-    for global_cluster in global_clusters(DEFAULT_ACCOUNT_ID):
+    for global_cluster in ext_rds.global_clusters(DEFAULT_ACCOUNT_ID):
         members = list(global_cluster.members)
         writer_region = next((_region_of(m.db_cluster_arn) for m in members if m.is_writer), None)
-        for member in members:
-            if not member.is_writer:
-                found.append((_region_of(member.db_cluster_arn), member.db_cluster_identifier,
-                              writer_region or "us-east-1"))
+        found.extend((m, writer_region or "us-east-1") for m in members if not m.is_writer)
     return found
 
 
-def publish_once(registry: FaultRegistry = REGISTRY, rng: random.Random | None = None) -> int:
-    """Write one datapoint of each lag metric for each secondary; returns how many were written."""
+def secondary_clusters() -> list[tuple[str, str, str]]:
+    """(region, cluster identifier, source region) of every secondary member of a global cluster."""
+    return [(_region_of(m.db_cluster_arn), m.db_cluster_identifier, source) for m, source in _secondaries()]
+
+
+def publish_lag(replication: Replication = REPLICATION) -> int:
     from moto.cloudwatch.models import cloudwatch_backends
     from moto.core import DEFAULT_ACCOUNT_ID
 
-    rng = rng or random
-    low = float(os.environ.get("EMULATOR_LAG_MIN_MS", "100"))
-    high = float(os.environ.get("EMULATOR_LAG_MAX_MS", "300"))
     # moto keeps metric timestamps naive (UTC); an aware one breaks GetMetricStatistics comparisons.
-    now = datetime.now(UTC).replace(tzinfo=None)
+    timestamp = datetime.now(UTC).replace(tzinfo=None)
+    now = time.time()
     written = 0
-    for region, cluster_id, source_region in secondary_clusters():
-        override = registry.lag_override(cluster_id)
-        value = override if override is not None else rng.uniform(low, high)
-        dimension_sets = (
-            [{"Name": "DBClusterIdentifier", "Value": cluster_id}],
-            [{"Name": "DBClusterIdentifier", "Value": cluster_id},
-             {"Name": "SourceRegion", "Value": source_region}],
-        )
+    for member, source_region in _secondaries():
+        value = replication.lag_ms(member.db_cluster_arn, member.db_cluster_identifier, now)
         data = [
-            {"MetricName": name, "Value": value, "Unit": "Milliseconds", "Timestamp": now,
+            {"MetricName": name, "Value": value, "Unit": published_metrics.LAG_UNIT, "Timestamp": timestamp,
              "Dimensions": dims}
-            for name in LAG_METRICS for dims in dimension_sets
+            for name in published_metrics.LAG_METRICS
+            for dims in published_metrics.lag_dimension_sets(member.db_cluster_identifier, source_region)
         ]
-        cloudwatch_backends[DEFAULT_ACCOUNT_ID][region].put_metric_data("AWS/RDS", data)
+        cloudwatch_backends[DEFAULT_ACCOUNT_ID][_region_of(member.db_cluster_arn)].put_metric_data(
+            published_metrics.LAG_NAMESPACE, data)
         written += len(data)
     return written
+
+
+def publish_once(registry: FaultRegistry = REGISTRY, workload: Workload = WORKLOAD) -> int:  # noqa: ARG001
+    """Publish every signal once; returns how many datapoints were written."""
+    return publish_lag(workload.replication) + workload.publish_alb_metrics()
 
 
 class SignalPublisher(threading.Thread):

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Full rehearsal against the local emulator: us-east-1 baseline, provisioning of eu-west-1,
 # then every migration phase, then the final status.
+# A payment workload (the emulator's data plane) runs from right after the baseline to the end;
+# its reconciliation table is printed last, and the run fails when a payment was lost or duplicated.
+# Knobs: EMULATOR_PORT, REHEARSAL_PAYMENT_RATE (payments per second, default 200).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
@@ -9,17 +12,45 @@ export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 # run left behind.
 free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export EMULATOR_PORT="${EMULATOR_PORT:-$(free_port)}"
+REPORT_DIR="$PWD/artifacts/rehearsal"
+mkdir -p "$REPORT_DIR"
 
 python -m emulator start
-trap 'python -m emulator stop >/dev/null' EXIT
+workload_running=0
+finish() {
+  local rc=$?
+  if [ "$workload_running" = 1 ]; then
+    # the rehearsal stopped early: still show what happened to the payments
+    echo "== payment reconciliation (rehearsal interrupted)"
+    python -m emulator workload stop || true
+  fi
+  python -m emulator stop >/dev/null
+  exit "$rc"
+}
+trap finish EXIT
 
 run() { echo "== ansible-playbook $*"; ansible-playbook -i inventories/local "$@"; }
 
-for playbook in baseline provision; do
-  if [ -f "playbooks/$playbook.yml" ]; then run "playbooks/$playbook.yml"; fi
-done
+if [ -f playbooks/baseline.yml ]; then run playbooks/baseline.yml; fi
+# us-east-1 serves: from now on payments flow, through provisioning, every shift and the switchover
+echo "== payment workload: start (${REHEARSAL_PAYMENT_RATE:-200}/s)"
+python -m emulator workload start --rate "${REHEARSAL_PAYMENT_RATE:-200}" >/dev/null
+workload_running=1
+
+if [ -f playbooks/provision.yml ]; then run playbooks/provision.yml; fi
 if [ -f playbooks/shift.yml ]; then
   for phase in 1 2 3 4; do run playbooks/shift.yml -e "phase=$phase"; done
 fi
 if [ -f playbooks/status.yml ]; then run playbooks/status.yml; fi
+
+echo "== payment reconciliation"
+workload_running=0
+status=0
+python -m emulator workload stop --check || status=$?
+python -m emulator workload report --json >"$REPORT_DIR/payments.json"
+echo "(JSON: $REPORT_DIR/payments.json)"
+if [ "$status" -ne 0 ]; then
+  echo "rehearsal FAILED: payments were lost or duplicated" >&2
+  exit "$status"
+fi
 echo "rehearsal finished"

@@ -1,4 +1,4 @@
-"""The command line: python -m emulator {start,stop,status,fault,signals} (run as subprocesses)."""
+"""The command line: python -m emulator {start,stop,status,fault,signals,workload} (run as subprocesses)."""
 
 from __future__ import annotations
 
@@ -134,7 +134,9 @@ def test_start_status_stop_by_pid_with_environment_knobs(tmp_path):
         status = cli("status", port=port, env=env)
         assert status.returncode == 0 and f"(pid {pid})" in status.stdout
         url = f"http://127.0.0.1:{port}"
-        assert call(url, "GET", "/_emulator/config") == (200, {"switchover_seconds": 7.0})
+        status_code, settings = call(url, "GET", "/_emulator/config")
+        assert status_code == 200
+        assert (settings["switchover_seconds"], settings["lag_min_ms"], settings["lag_max_ms"]) == (7.0, 1234.0, 1234.0)
         _global_db(lambda service, region="eu-west-1": boto3.client(
             service, region_name=region, endpoint_url=url, aws_access_key_id="testing",
             aws_secret_access_key="testing"))
@@ -154,3 +156,33 @@ def test_start_status_stop_by_pid_with_environment_knobs(tmp_path):
     down = cli("status", port=port, env=env)
     assert down.returncode == 1 and ": down" in down.stdout
     assert cli("stop", port=port, env=env).stdout.startswith("no running emulator recorded")
+
+
+def test_data_plane_fault_subcommands(emulator):
+    errors = _ok(cli("fault", "app-errors", "--region", "eu-west-1", "--rate", "0.5", "--duration", "30"))["fault"]
+    assert (errors["kind"], errors["region"], errors["rate"]) == ("app_errors", "eu-west-1", 0.5)
+    cut = _ok(cli("fault", "write-path-cut", "--region", "eu-west-1"))["fault"]
+    assert (cut["kind"], cut["region"]) == ("write_path_cut", "eu-west-1")
+    refused = cli("fault", "app-errors", "--region", "eu-west-1", "--rate", "2")
+    assert refused.returncode != 0 and "between 0 and 1" in refused.stderr
+    assert cli("fault", "write-path-cut").returncode == 2  # --region is required
+
+
+def test_workload_subcommands(aws):
+    import _payment_stack
+
+    _payment_stack.build(aws)
+    started = _ok(cli("workload", "start", "--rate", "50", "--zone-name", _payment_stack.ZONE,
+                      "--record-name", _payment_stack.RECORD))
+    assert started["running"] is True and started["rate"] == 50
+    again = cli("workload", "start")
+    assert again.returncode != 0 and "already running" in again.stderr
+    live = json.loads(cli("workload", "report", "--json").stdout)
+    assert live["running"] is True and live["record_name"] == _payment_stack.RECORD
+    stopped = cli("workload", "stop", "--check")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    assert "0 % to eu-west-1, writer us-east-1" in stopped.stdout
+    assert "payments committed, 0 lost, 0 duplicated" in stopped.stdout
+    table = cli("workload", "report")
+    assert table.returncode == 0 and "TOTAL" in table.stdout
+    assert _ok(cli("workload", "reset"))["payments"] == 0

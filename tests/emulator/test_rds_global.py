@@ -38,7 +38,8 @@ def gdb(aws):
 @pytest.fixture
 def fast_switchover(control):
     """Switchovers take 0.3 s in this test (POST /_emulator/config; the next reset restores the default)."""
-    assert control("POST", "/_emulator/config", {"switchover_seconds": 0.3}) == (200, {"switchover_seconds": 0.3})
+    status, settings = control("POST", "/_emulator/config", {"switchover_seconds": 0.3})
+    assert (status, settings["switchover_seconds"]) == (200, 0.3)
     return 0.3
 
 
@@ -257,10 +258,16 @@ def test_create_rules(aws, gdb):
 
 
 def test_switchover_duration_is_configurable_until_reset(control):
-    assert control("GET", "/_emulator/config") == (200, {"switchover_seconds": SWITCHOVER_SECONDS})
-    assert control("POST", "/_emulator/config", {"switchover_seconds": 0.5}) == (200, {"switchover_seconds": 0.5})
-    assert control("GET", "/_emulator/config")[1] == {"switchover_seconds": 0.5}
-    for refused in ({"switchover_seconds": -1}, {"switchover_seconds": "soon"}, {"colour": "red"}):
+    def setting():
+        return control("GET", "/_emulator/config")[1]["switchover_seconds"]
+
+    assert setting() == SWITCHOVER_SECONDS
+    status, settings = control("POST", "/_emulator/config", {"switchover_seconds": 0.5})
+    assert (status, settings["switchover_seconds"]) == (200, 0.5)
+    assert setting() == 0.5
+    for refused in ({"switchover_seconds": -1}, {"switchover_seconds": "soon"}, {"colour": "red"},
+                    {"switchover_seconds": 1, "colour": "red"}, {"switchover_seconds": True}):
         assert control("POST", "/_emulator/config", refused)[0] == 400
+    assert setting() == 0.5  # a refused request changes nothing, not even its valid part
     assert control("POST", "/moto-api/reset")[0] == 200
-    assert control("GET", "/_emulator/config")[1] == {"switchover_seconds": SWITCHOVER_SECONDS}
+    assert setting() == SWITCHOVER_SECONDS
