@@ -223,7 +223,7 @@ previous:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (
     AWS_ERRORS,
-    RETRY_DECORATOR,
+    ClientCache,
     is_boto3_error_code,
 )
 from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import (
@@ -250,10 +250,7 @@ class MigrationLock:
         self.module = module
         self.params = module.params
         self.name = module.params["name"]
-        try:
-            self.client = module.client("ssm", retry_decorator=RETRY_DECORATOR)
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg="Failed to connect to SSM")
+        self.client = ClientCache(module)("ssm")
 
     def read(self):
         """(lock record, parameter version), (None, None) when the lock is free."""

@@ -224,7 +224,7 @@ def test_release_when_already_gone_at_the_re_read():
 def test_client_creation_failure():
     with mock.patch.object(AnsibleAWSModule, "client", side_effect=botocore.exceptions.NoRegionError()):
         result = run_module(migration_lock, {"name": "/x", "owner": "alice"})
-    assert result["failed"] is True and "Failed to connect to SSM" in result["msg"]
+    assert result["failed"] is True and "Failed to connect to ssm" in result["msg"]
 
 
 # --------------------------------------------------------------------------- per-run ownership, renewal
