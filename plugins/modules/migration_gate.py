@@ -402,7 +402,7 @@ def summary(values: dict) -> str:
             parts.append(f"5xx {rate:g} %")
     writer = values.get("writer")
     if writer is not None:
-        parts.append(f"writer {writer.get('writer_region')}" +
+        parts.append(f"writer {writer.get('writer_region') or 'unknown'}" +
                      (" (switchover in progress)" if writer.get("switchover_in_progress") else ""))
     write_path = values.get("write_path")
     if write_path is not None:
@@ -414,7 +414,8 @@ def progress_line(mode: str, evaluation: dict, elapsed: float, remaining: float 
     verdict = gates.verdict(evaluation["healthy"])
     clock = f"{elapsed:.1f}/{total:g} s elapsed, {remaining:.1f} s remaining" if remaining is not None \
         else f"{elapsed:.1f} s elapsed"
-    return f"migration_gate {mode}: {clock}: {verdict}: {summary(evaluation['values'])}"
+    line = f"migration_gate {mode}: {clock}: {verdict}: {summary(evaluation['values'])}"
+    return line if evaluation["healthy"] else f"{line} ({evaluation['reason']})"
 
 
 class Gate:
