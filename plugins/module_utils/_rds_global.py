@@ -6,8 +6,8 @@
 
 Private to this collection (leading underscore, as in amazon.aws). The decision functions are pure
 (no AWS calls) so that they can be unit tested with plain dictionaries; the API wrappers are thin
-and expect a client created with ``module.client(..., retry_decorator=...)`` so that every call can
-opt in to retries with ``aws_retry=True``.
+and expect a client from the one client cache (``_aws_client.ClientCache``, wrapped by
+:class:`RDSClients`) so that every call can opt in to retries with ``aws_retry=True``.
 """
 
 from __future__ import annotations
@@ -294,7 +294,7 @@ def members_after_removal(global_cluster: dict[str, Any], remove: list[str]) -> 
 
 
 # ---------------------------------------------------------------------------------------------
-# API wrappers (clients come from module.client(..., retry_decorator=RETRY_DECORATOR))
+# API wrappers (clients come from ClientCache, with the one retry policy)
 # ---------------------------------------------------------------------------------------------
 
 
