@@ -148,17 +148,19 @@ def alarms(stacks: dict) -> None:
     """The monitoring role's two eu-west-1 alarms, on the dimensions CloudWatch publishes them with.
 
     Missing data is not breaching: the lag metric stops once eu-west-1 becomes the primary (issue 8
-    item 4), and an alarm must not stay in ALARM only because of that.
+    item 4), and an alarm must not stay in ALARM only because of that. A 10 s period and one
+    evaluation period (the monitoring role uses minutes) let an alarm that a fault put in ALARM
+    return to OK within seconds of the fault's end, so the scenario need not wait minutes.
     """
     cw = client("cloudwatch", "eu-west-1")
     west = stacks["eu-west-1"]
     cw.put_metric_alarm(AlarmName=f"alarm-replication-lag-{SUFFIX}", Namespace="AWS/RDS",
-                        MetricName="AuroraGlobalDBReplicationLag", Statistic="Maximum", Period=60,
-                        EvaluationPeriods=2, Threshold=1000, ComparisonOperator="GreaterThanThreshold",
+                        MetricName="AuroraGlobalDBReplicationLag", Statistic="Maximum", Period=10,
+                        EvaluationPeriods=1, Threshold=1000, ComparisonOperator="GreaterThanThreshold",
                         TreatMissingData="notBreaching",
                         Dimensions=[{"Name": "DBClusterIdentifier", "Value": CLUSTER}])
     cw.put_metric_alarm(AlarmName=f"alarm-healthy-hosts-{SUFFIX}", Namespace="AWS/ApplicationELB",
-                        MetricName="HealthyHostCount", Statistic="Minimum", Period=60, EvaluationPeriods=2,
+                        MetricName="HealthyHostCount", Statistic="Minimum", Period=10, EvaluationPeriods=1,
                         Threshold=2, ComparisonOperator="LessThanThreshold", TreatMissingData="notBreaching",
                         Dimensions=[{"Name": "TargetGroup", "Value": west["tg"].split(":")[-1]},
                                     {"Name": "LoadBalancer", "Value": west["alb_arn"].split(":loadbalancer/")[-1]}])
