@@ -11,44 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.payments.region_migration.plugins.module_utils import weights as w
 
 
 def _phase_table(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Validate the table once: consecutive phase numbers from 0, percents 0-100 not decreasing."""
-    if not isinstance(phases, list) or not phases:
-        raise AnsibleFilterError("the phase table must be a non-empty list")
-    table = []
-    for index, entry in enumerate(phases):
-        try:
-            number = int(entry["phase"])
-            percent = int(entry["target_percent"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AnsibleFilterError(f"phase table entry {index} needs integer 'phase' and 'target_percent'") from exc
-        writer = entry.get("writer", "source")
-        if number != index:
-            raise AnsibleFilterError(f"phase table entry {index} has phase {number}; phases must be 0, 1, 2, ...")
-        if not 0 <= percent <= 100:
-            raise AnsibleFilterError(f"phase {number}: target_percent {percent} is not within 0-100")
-        if writer not in ("source", "target"):
-            raise AnsibleFilterError(f"phase {number}: writer must be 'source' or 'target', not {writer!r}")
-        if table and percent < table[-1]["target_percent"]:
-            raise AnsibleFilterError(f"phase {number}: target_percent must not decrease from one phase to the next")
-        table.append(dict(entry, phase=number, target_percent=percent, writer=writer))
-    return table
+    """The validated phase table (module_utils.weights.phase_table), errors as filter errors."""
+    try:
+        return w.phase_table(phases)
+    except w.WeightError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 def migration_target_percent(weights: dict[str, Any], source_id: str, target_id: str) -> int | None:
-    """Share of DNS answers (0-100, rounded) that go to the target set; None without any weight.
-
-    Route 53 answers each weighted set in proportion weight / sum(weights): 0/0 would spread
-    evenly, which matches no phase, hence None rather than a guess.
-    """
-    weights = weights or {}
-    source = int(weights.get(source_id) or 0)
-    target = int(weights.get(target_id) or 0)
-    if source + target == 0:
-        return None
-    return round(100 * target / (source + target))
+    """Share of DNS answers (0-100, rounded) that go to the target set (module_utils.weights.target_percent)."""
+    return w.target_percent(weights, source_id, target_id)
 
 
 def migration_phase_weights(phase: dict[str, Any], source_id: str, target_id: str) -> dict[str, int]:
@@ -59,29 +35,11 @@ def migration_phase_weights(phase: dict[str, Any], source_id: str, target_id: st
 
 def migration_locate(phases: list[dict[str, Any]], target_percent: int | None,
                      writer_at_target: bool) -> dict[str, Any]:
-    """Where the live state stands in the phase table.
-
-    ``phase`` is the highest phase fully reached (its traffic share is at most the live share, and
-    if it needs the writer in the target region, the writer is there); ``exact`` says whether the
-    live weights and writer are exactly that phase. A run interrupted between the weight change
-    and the writer switchover of the last phase therefore reads as "phase 3, not exact", and
-    re-running either direction converges.
-    """
-    table = _phase_table(phases)
-    percent = target_percent if target_percent is not None else -1
-    reached = [
-        p for p in table
-        if p["target_percent"] <= percent and (p["writer"] == "source" or writer_at_target)
-    ]
-    current = reached[-1] if reached else table[0]
-    exact = current["target_percent"] == percent and (current["writer"] == "target") == bool(writer_at_target)
-    return {
-        "phase": current["phase"],
-        "exact": exact,
-        "target_percent": target_percent,
-        "writer_at_target": bool(writer_at_target),
-        "last_phase": table[-1]["phase"],
-    }
+    """Where the live state stands in the phase table: module_utils.weights.locate_phase, the one rule."""
+    try:
+        return w.locate_phase(phases, target_percent, writer_at_target)
+    except w.WeightError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 def migration_phase_path(phases: list[dict[str, Any]], current: int, exact: bool, requested: int,

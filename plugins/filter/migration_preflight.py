@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.payments.region_migration.plugins.module_utils import gates
+
 
 def _row(check: str, ok: bool, detail: str) -> dict[str, Any]:
     return {"check": check, "ok": bool(ok), "detail": detail}
@@ -62,8 +64,9 @@ def migration_preflight_checks(facts: dict[str, Any]) -> list[dict[str, Any]]:
     rows.append(_row("targets healthy", healthy >= need, f"{healthy} healthy (need {need})"))
 
     alarms = traffic.get("alarms") or {}
-    bad = {name: state for name, state in alarms.items() if state != "OK"}
-    rows.append(_row("alarms OK", bool(alarms) and not bad,
+    # The one alarm verdict rule, shared with the gates (only OK is healthy; no data never is).
+    problems = gates.alarm_problems(alarms)
+    rows.append(_row("alarms OK", bool(alarms) and not problems,
                      ", ".join(f"{n}={s}" for n, s in sorted(alarms.items())) or "no alarms found"))
 
     lag = facts.get("lag") or {}

@@ -3,7 +3,7 @@
 
 """One evaluation of the Aurora replication-lag gate: global cluster state plus CloudWatch samples.
 
-Private to this collection; used by aurora_lag_gate and migration_status_info. The verdict rules
+Private to this collection; used by migration_gate and migration_status_info. The verdict rules
 live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aws_client.ClientCache``.
 """
 
@@ -12,99 +12,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as rds_global
 from ansible_collections.payments.region_migration.plugins.module_utils import gates
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import AWS_ERRORS, arn_region
 
 NAMESPACE = "AWS/RDS"
 STATISTIC = "Maximum"
 _UNREAD = object()
 
 
-def arn_region(arn: str | None) -> str | None:
-    if arn and arn.startswith("arn:"):
-        return arn.split(":")[3] or None
-    return None
-
-
-def cluster_id_of(reference: str) -> str:
-    """The DB cluster identifier of an identifier or a cluster ARN."""
-    return reference.split(":cluster:", 1)[1] if reference.startswith("arn:") else reference
-
-
-def find_member(global_cluster: dict[str, Any] | None, reference: str, region: str | None) -> str | None:
-    """The ARN of the member that ``reference`` (identifier or ARN) names, None if not a member."""
-    for member in (global_cluster or {}).get("GlobalClusterMembers", []):
-        arn = member.get("DBClusterArn", "")
-        if reference.startswith("arn:"):
-            if arn == reference:
-                return arn
-        elif cluster_id_of(arn).lower() == reference.lower() and (region is None or arn_region(arn) == region):
-            return arn
-    return None
-
-
-def writer_arn(global_cluster: dict[str, Any] | None) -> str | None:
-    for member in (global_cluster or {}).get("GlobalClusterMembers", []):
-        if member.get("IsWriter"):
-            return member.get("DBClusterArn")
-    return None
-
-
-def pick_secondary(global_cluster: dict[str, Any] | None, target: str | None, region: str | None) -> str | None:
-    """The member whose lag tells whether the migration may go on.
-
-    The target region's cluster while it is a secondary; once it has become the writer (after a
-    switchover), the other member - the old primary, which now replicates from it.
-    """
-    writer = writer_arn(global_cluster)
-    target_arn = find_member(global_cluster, target, region) if target else None
-    if target_arn and target_arn != writer:
-        return target_arn
-    others = sorted(m.get("DBClusterArn") for m in (global_cluster or {}).get("GlobalClusterMembers", [])
-                    if not m.get("IsWriter") and m.get("DBClusterArn") != target_arn)
-    if writer and others:
-        return others[0]
-    return None
-
-
 def describe_global_cluster(module, rds, identifier: str) -> dict[str, Any] | None:
-    """The global cluster, None when it does not exist (the answer is filtered here too)."""
+    """The global cluster, None when it does not exist; an AWS error ends the module."""
     try:
-        clusters = rds.describe_global_clusters(aws_retry=True, GlobalClusterIdentifier=identifier)["GlobalClusters"]
-    except is_boto3_error_code("GlobalClusterNotFoundFault"):
-        return None
-    except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+        return rds_global.describe_global_cluster(rds, identifier)
+    except AWS_ERRORS as e:
         module.fail_json_aws(e, msg=f"Failed to describe global cluster {identifier}")
-    matching = [c for c in clusters if c.get("GlobalClusterIdentifier", "").lower() == identifier.lower()]
-    return matching[0] if matching else None
-
-
-def global_cluster_status(global_cluster: dict[str, Any] | None, member: str | None) -> dict[str, Any]:
-    """What the gate reports about the global cluster (snake_case, stable keys)."""
-    if global_cluster is None:
-        return {"found": False}
-    failover = global_cluster.get("FailoverState") or {}
-    return {
-        "found": True,
-        "identifier": global_cluster.get("GlobalClusterIdentifier"),
-        "status": global_cluster.get("Status"),
-        "engine": global_cluster.get("Engine"),
-        "engine_version": global_cluster.get("EngineVersion"),
-        "failover_state": failover.get("Status"),
-        "writer_cluster_arn": writer_arn(global_cluster),
-        "secondary_cluster_arn": member,
-        "members": [
-            {"db_cluster_arn": m.get("DBClusterArn"), "is_writer": bool(m.get("IsWriter"))}
-            for m in global_cluster.get("GlobalClusterMembers", [])
-        ],
-    }
 
 
 def choose_dimensions(module, cloudwatch, metric_name: str, cluster_id: str,
@@ -154,23 +76,25 @@ def lag_samples(module, cloudwatch, metric_name: str, dimensions: list[dict[str,
 def evaluate_lag(module, clients, global_cluster_identifier: str, secondary: str, threshold_ms: float,
                  window_seconds: int, period_seconds: int, min_datapoints: int, consecutive_healthy: int,
                  allow_no_data: bool, metric_name: str | None = None,
-                 global_cluster: dict[str, Any] | None | object = _UNREAD) -> dict[str, Any]:
+                 global_cluster: dict[str, Any] | None | object = _UNREAD,
+                 region: str | None = None) -> dict[str, Any]:
     """One evaluation of the lag gate; the result dict the gate modules return.
 
     ``global_cluster`` may be passed when the caller has just described it (status module).
+    ``region`` is the secondary's region when ``secondary`` is an identifier, not an ARN.
     """
-    region = arn_region(secondary) or module.region
-    cluster_id = cluster_id_of(secondary)
+    region = arn_region(secondary) or region or module.region
+    cluster_id = rds_global.cluster_id_of(secondary)
     if global_cluster is _UNREAD:
         global_cluster = describe_global_cluster(module, clients("rds", region), global_cluster_identifier)
-    member = find_member(global_cluster, secondary, region)
+    member = rds_global.find_member(global_cluster, secondary, region)
     problems = gates.global_cluster_problems(global_cluster, member, cluster_id)
     if global_cluster is None:
         problems = [f"global cluster {global_cluster_identifier} not found"]
     chosen = metric_name or gates.lag_metric_for_engine(
         (global_cluster or {}).get("Engine"), (global_cluster or {}).get("EngineVersion"))
     cloudwatch = clients("cloudwatch", region)
-    dimensions = choose_dimensions(module, cloudwatch, chosen, cluster_id, arn_region(writer_arn(global_cluster)))
+    dimensions = choose_dimensions(module, cloudwatch, chosen, cluster_id, rds_global.writer_region(global_cluster))
     samples = lag_samples(module, cloudwatch, chosen, dimensions, window_seconds, period_seconds)
     healthy, reason = gates.lag_verdict(samples, threshold_ms, min_datapoints, consecutive_healthy,
                                         allow_no_data, chosen)
@@ -188,5 +112,5 @@ def evaluate_lag(module, clients, global_cluster_identifier: str, secondary: str
         "dimensions": {d["Name"]: d["Value"] for d in dimensions},
         "threshold_ms": threshold_ms,
         "datapoints": len(samples),
-        "global_cluster_status": global_cluster_status(global_cluster, member),
+        "global_cluster_status": rds_global.global_cluster_status(global_cluster, member),
     }

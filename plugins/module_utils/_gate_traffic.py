@@ -3,7 +3,7 @@
 
 """One evaluation of the traffic health gate: target health, alarm states, the ALB's 5xx rate.
 
-Private to this collection; used by traffic_health_gate and migration_status_info. The verdict
+Private to this collection; used by migration_gate and migration_status_info. The verdict
 rules live in ``gates`` (pure); this file only reads AWS. ``clients`` is a ``_aws_client.ClientCache``.
 """
 
@@ -12,21 +12,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.payments.region_migration.plugins.module_utils import gates
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (
+    AWS_ERRORS,
+    is_boto3_error_code,
+)
 
 ALB_NAMESPACE = "AWS/ApplicationELB"
 ELB_5XX = "HTTPCode_ELB_5XX_Count"
 TARGET_5XX = "HTTPCode_Target_5XX_Count"
 REQUESTS = "RequestCount"
-NOT_FOUND = "NOT_FOUND"
+NOT_FOUND = gates.NOT_FOUND
 
 
 def load_balancer_dimension(arn: str) -> str | None:
@@ -92,12 +88,17 @@ def metric_sum(module, cloudwatch, metric_name: str, lb_dimension: str, window_s
 
 
 def evaluate_traffic(module, clients, target_group_arn: str, min_healthy_targets: int, alarm_names: list[str],
-                     load_balancer: str | None, max_5xx_rate: float, window_seconds: int,
-                     period_seconds: int) -> dict[str, Any]:
-    """One evaluation of the traffic gate; the result dict the gate modules return."""
-    targets = target_health(module, clients("elbv2"), target_group_arn)
+                     load_balancer: str | None, max_5xx_percent: float, window_seconds: int,
+                     period_seconds: int, region: str | None = None) -> dict[str, Any]:
+    """One evaluation of the traffic gate; the result dict the gate modules return.
+
+    The 5xx rate, in percent, is (HTTPCode_ELB_5XX_Count + HTTPCode_Target_5XX_Count) / RequestCount
+    of the load balancer (dimension ``LoadBalancer`` = ``app/<name>/<id>``, the end of its ARN), as
+    the "CloudWatch metrics for your Application Load Balancer" page of the ELB User Guide names them.
+    """
+    targets = target_health(module, clients("elbv2", region), target_group_arn)
     healthy_targets = sum(1 for t in targets if t["state"] == "healthy")
-    cloudwatch = clients("cloudwatch")
+    cloudwatch = clients("cloudwatch", region)
     alarms = alarm_states(module, cloudwatch, alarm_names) if alarm_names else {}
     rate = note = None
     counts = None
@@ -112,7 +113,7 @@ def evaluate_traffic(module, clients, target_group_arn: str, min_healthy_targets
         }
         rate, note = gates.error_rate(counts[ELB_5XX], counts[TARGET_5XX], counts[REQUESTS])
     healthy, reason = gates.traffic_verdict(healthy_targets, min_healthy_targets, alarms, rate,
-                                            max_5xx_rate if load_balancer else None, note)
+                                            max_5xx_percent if load_balancer else None, note)
     return {
         "healthy": healthy,
         "verdict": gates.verdict(healthy),

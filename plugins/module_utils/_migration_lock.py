@@ -4,9 +4,15 @@
 """Decision logic of migration_lock: pure functions over the lock record, no AWS calls.
 
 A lock is an SSM parameter whose value is a JSON object
-``{"owner", "run_id", "acquired", "expires", "purpose"}`` (times in ISO 8601, UTC). Taking a free
-lock is a PutParameter with Overwrite=False, which SSM performs atomically: exactly one of two
-concurrent callers succeeds, the other gets ParameterAlreadyExists.
+``{"owner", "run_id", "acquired", "expires", "renewed", "purpose", "progress"}`` (times in ISO 8601,
+UTC). Taking a free lock is a PutParameter with Overwrite=False, which SSM performs atomically:
+exactly one of two concurrent callers succeeds, the other gets ParameterAlreadyExists.
+
+Ownership is per run: when a run id is given (or recorded in the lock), the holder is the pair
+(owner, run id), so the same user in two terminals - two runs - never both hold the lock. The
+holder renews its live lock (a new expiry) while it runs, and may record its ``progress`` (for
+example ``{phase, bake_started, bake_seconds, step}``) so that status shows an unfinished bake and
+a re-run can resume the remaining part of it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 NONE = "none"  # nothing to do (lock already held by the caller / already free)
 ACQUIRE = "acquire"  # free: PutParameter Overwrite=False
 RENEW = "renew"  # the caller's own lock has expired: replace it with a fresh one
+UPDATE = "update"  # the caller's own live lock: extend its expiry and/or record progress
 TAKEOVER = "takeover"  # another owner's expired lock, break_stale given: replace it
 RELEASE = "release"  # delete the parameter
 FAIL = "fail"  # refuse, change nothing
@@ -60,7 +67,7 @@ def parse_lock(value: str | None) -> dict[str, Any] | None:
 
 
 def new_lock(owner: str, ttl_seconds: int, now: datetime, purpose: str | None = None,
-             run_id: str | None = None) -> dict[str, Any]:
+             run_id: str | None = None, progress: dict[str, Any] | None = None) -> dict[str, Any]:
     lock = {
         "owner": owner,
         "acquired": format_time(now),
@@ -69,7 +76,56 @@ def new_lock(owner: str, ttl_seconds: int, now: datetime, purpose: str | None = 
     }
     if run_id:
         lock["run_id"] = run_id
+    if progress is not None:
+        lock["progress"] = progress
     return lock
+
+
+def updated_lock(current: dict[str, Any], ttl_seconds: int, now: datetime,
+                 progress: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The holder's own lock renewed from now (same acquisition), with its latest progress."""
+    lock = dict(current)
+    lock["expires"] = format_time(now + timedelta(seconds=ttl_seconds))
+    lock["renewed"] = format_time(now)
+    if progress is not None:
+        lock["progress"] = progress
+    return lock
+
+
+def same_holder(current: dict[str, Any], owner: str | None, run_id: str | None) -> bool:
+    """Whether the caller holds ``current``: the same run (owner and run id) when either has a run id."""
+    if current.get("run_id") or run_id:
+        return current.get("run_id") == run_id and current.get("owner") == owner
+    return current.get("owner") is not None and current.get("owner") == owner
+
+
+def needs_update(current: dict[str, Any], ttl_seconds: int, now: datetime,
+                 progress: dict[str, Any] | None) -> bool:
+    """Renew the holder's live lock when less than half its lifetime is left or the progress changed.
+
+    A renewal right after another one changes nothing, so a repeated call is idempotent.
+    """
+    if progress is not None and progress != current.get("progress"):
+        return True
+    expires = parse_time(current.get("expires"))
+    return expires is None or (expires - now).total_seconds() < ttl_seconds / 2
+
+
+def lock_status(lock: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
+    """What state=query reports: holder, age, expiry and the recorded progress (an unfinished bake)."""
+    if lock is None:
+        return {"held": False, "holder": None, "expired": None, "age_seconds": None, "expires_in_seconds": None,
+                "progress": None}
+    acquired = parse_time(lock.get("acquired"))
+    expires = parse_time(lock.get("expires"))
+    return {
+        "held": True,
+        "holder": describe_holder(lock),
+        "expired": is_expired(lock, now),
+        "age_seconds": int((now - acquired).total_seconds()) if acquired else None,
+        "expires_in_seconds": int((expires - now).total_seconds()) if expires else None,
+        "progress": lock.get("progress"),
+    }
 
 
 def serialize(lock: dict[str, Any]) -> str:
@@ -92,43 +148,52 @@ def describe_holder(lock: dict[str, Any]) -> str:
         parts.append(f"purpose {lock['purpose']!r}")
     parts.append(f"acquired {lock.get('acquired')}")
     parts.append(f"expires {lock.get('expires')}")
+    progress = lock.get("progress")
+    if isinstance(progress, dict) and progress:
+        parts.append("progress " + ", ".join(f"{k}={v}" for k, v in sorted(progress.items())))
     return ", ".join(parts)
 
 
 def decide(current: dict[str, Any] | None, owner: str, state: str, now: datetime,
-           break_stale: bool = False, force: bool = False, name: str = "the lock") -> tuple[str, str]:
+           break_stale: bool = False, force: bool = False, name: str = "the lock", run_id: str | None = None,
+           ttl_seconds: int = 3600, progress: dict[str, Any] | None = None) -> tuple[str, str]:
     """What to do with the lock: (action, message). The message explains refusals and actions."""
+    me = f"{owner!r}" + (f" (run {run_id!r})" if run_id else "")
     if state == "present":
         if current is None:
             return ACQUIRE, f"{name} is free"
         expired = is_expired(current, now)
-        if current.get("owner") == owner:
+        if same_holder(current, owner, run_id):
             if expired:
-                return RENEW, f"{name} is held by {owner!r} but expired at {current.get('expires')}; renewing it"
-            return NONE, f"{name} is already held by {owner!r}"
+                return RENEW, f"{name} is held by {me} but expired at {current.get('expires')}; renewing it"
+            if needs_update(current, ttl_seconds, now, progress):
+                return UPDATE, f"{name} is held by {me}; renewing it"
+            return NONE, f"{name} is already held by {me}"
         holder = describe_holder(current)
         if expired:
-            if break_stale:
+            if break_stale or force:
                 return TAKEOVER, f"{name} was held by {holder}; it has expired and break_stale is set"
             return FAIL, (
                 f"{name} is held by {holder}. It has expired: re-run with break_stale=true to take it over, "
                 "after making sure that run is no longer active. Nothing was changed"
             )
+        if force:
+            return TAKEOVER, f"{name} was held by {holder}; force is set, taking it over"
         return FAIL, (
-            f"{name} is held by {holder}. Wait until it is released or has expired (then break_stale=true "
-            "takes it over), or, if that run is certainly dead, release it with state=absent and force=true. "
-            "Nothing was changed"
+            f"{name} is held by {holder}, not by {me}. Wait until it is released or has expired (then "
+            "break_stale=true takes it over), or, if that run is certainly dead (for example interrupted), take "
+            "it over with force=true; its progress is returned in 'previous'. Nothing was changed"
         )
     if current is None:
         return NONE, f"{name} is not held"
-    if current.get("owner") == owner:
-        return RELEASE, f"{name} is held by {owner!r}; releasing it"
+    if same_holder(current, owner, run_id):
+        return RELEASE, f"{name} is held by {me}; releasing it"
     holder = describe_holder(current)
     if force:
         return RELEASE, f"{name} is held by {holder}; force is set, releasing it"
     if break_stale and is_expired(current, now):
         return RELEASE, f"{name} was held by {holder}; it has expired and break_stale is set, releasing it"
     return FAIL, (
-        f"{name} is held by {holder}, not by {owner!r}. Only its owner releases it; use force=true to release "
+        f"{name} is held by {holder}, not by {me}. Only its owner releases it; use force=true to release "
         "someone else's lock (or break_stale=true once it has expired). Nothing was changed"
     )

@@ -2,33 +2,26 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Aurora global database helpers shared by rds_global_cluster and aurora_global_switchover.
+"""The one Aurora global-database helper: rds_global_cluster, aurora_global_switchover, the gates, status.
 
 Private to this collection (leading underscore, as in amazon.aws). The decision functions are pure
 (no AWS calls) so that they can be unit tested with plain dictionaries; the API wrappers are thin
-and expect a client created with ``module.client(..., retry_decorator=...)`` so that every call can
-opt in to retries with ``aws_retry=True``.
+and expect a client from the one client cache (``_aws_client.ClientCache``, wrapped by
+:class:`RDSClients`) so that every call can opt in to retries with ``aws_retry=True``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
-# Throttling is retried by every wrapped call; the delays stay short so a waiting playbook is not
-# held up for long by a short burst of throttling.
-RETRY_DECORATOR = AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (  # noqa: F401
+    AWS_ERRORS,
+    RETRY_DECORATOR,
+    ClientCache,
+    arn_region,
+    is_boto3_error_code,
+)
+from ansible_collections.payments.region_migration.plugins.module_utils._poll import wait_for  # noqa: F401
 
 # FailoverState.Status values meaning "a switchover or failover is in progress" (botocore lists
 # pending, failing-over and cancelling; AWS also reports switching-over for a managed switchover).
@@ -50,17 +43,17 @@ class GlobalClusterError(Exception):
 
 
 def is_arn(identifier: str | None) -> bool:
-    return bool(identifier) and identifier.startswith("arn:")
+    return bool(identifier) and identifier.lower().startswith("arn:")
 
 
 def region_from_arn(arn: str) -> str | None:
     """The region field of an ARN (empty for global-cluster ARNs), None if it is not an ARN."""
-    if not is_arn(arn):
-        return None
-    parts = arn.split(":")
-    if len(parts) < 6:
-        return None
-    return parts[3] or None
+    return arn_region(arn)
+
+
+def cluster_id_of(reference: str) -> str:
+    """The DB cluster identifier of an identifier or a cluster ARN."""
+    return reference.split(":cluster:", 1)[1] if is_arn(reference) and ":cluster:" in reference else reference
 
 
 def member_arns(global_cluster: dict[str, Any] | None) -> list[str]:
@@ -96,17 +89,93 @@ def switchover_done(global_cluster: dict[str, Any] | None, target_arn: str) -> b
     )
 
 
+def request_region(plan: dict[str, Any]) -> str | None:
+    """The region a switchover or failover request is sent to.
+
+    A switchover goes to the region of the current primary, as the Aurora User Guide's CLI does
+    ("Performing switchovers for Amazon Aurora global databases":
+    ``aws rds --region region_of_primary switchover-global-cluster ...``,
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-disaster-recovery.html).
+    A failover with data loss is for when the primary's region is impaired, and the guide sends it
+    to the region of the secondary being promoted (``--region region_of_selected_secondary``).
+    """
+    if plan["mode"] == "switchover" and plan.get("writer_before"):
+        return arn_region(plan["writer_before"])
+    return arn_region(plan["target"])
+
+
 def same_cluster(a: str | None, b: str | None) -> bool:
     """Identifiers and ARNs compare case-insensitively (RDS lower-cases identifiers)."""
     return bool(a) and bool(b) and a.lower() == b.lower()
 
 
-def find_member(global_cluster: dict[str, Any] | None, arn: str) -> str | None:
-    """The member ARN matching ``arn`` (case-insensitively), None if it is not a member."""
+def find_member(global_cluster: dict[str, Any] | None, reference: str, region: str | None = None) -> str | None:
+    """The member ARN that ``reference`` names, None if it is not a member.
+
+    ``reference`` is an ARN (compared case-insensitively) or a DB cluster identifier, which
+    matches a member of ``region`` (any region when None).
+    """
     for member in member_arns(global_cluster):
-        if same_cluster(member, arn):
+        if is_arn(reference):
+            if same_cluster(member, reference):
+                return member
+        elif same_cluster(cluster_id_of(member), reference) and (region is None or arn_region(member) == region):
             return member
     return None
+
+
+def writer_region(global_cluster: dict[str, Any] | None) -> str | None:
+    return arn_region(writer_arn(global_cluster))
+
+
+def in_progress_message(global_cluster: dict[str, Any] | None) -> str | None:
+    """'switchover in progress (...)' when one runs, None otherwise (what gates and modules report)."""
+    running = failover_in_progress(global_cluster)
+    if not running:
+        return None
+    kind = "failover" if running.get("IsDataLossAllowed") else "switchover"
+    moves = "".join(f" {word} {running[key]}" for word, key in (("from", "FromDbClusterArn"), ("to", "ToDbClusterArn"))
+                    if running.get(key))
+    return f"{kind} in progress on global cluster {global_cluster.get('GlobalClusterIdentifier')} " \
+           f"({running.get('Status')}{moves})"
+
+
+def pick_secondary(global_cluster: dict[str, Any] | None, target: str | None, region: str | None) -> str | None:
+    """The member whose lag tells whether the migration may go on.
+
+    The target region's cluster while it is a secondary; once it has become the writer (after a
+    switchover), the other member - the old primary, which now replicates from it.
+    """
+    writer = writer_arn(global_cluster)
+    target_arn = find_member(global_cluster, target, region) if target else None
+    if target_arn and target_arn != writer:
+        return target_arn
+    others = sorted(arn for arn in member_arns(global_cluster) if arn != writer and arn != target_arn)
+    if writer and others:
+        return others[0]
+    return None
+
+
+def global_cluster_status(global_cluster: dict[str, Any] | None, member: str | None) -> dict[str, Any]:
+    """What gates and status report about the global cluster (snake_case, stable keys)."""
+    if global_cluster is None:
+        return {"found": False}
+    failover = global_cluster.get("FailoverState") or {}
+    return {
+        "found": True,
+        "identifier": global_cluster.get("GlobalClusterIdentifier"),
+        "status": global_cluster.get("Status"),
+        "engine": global_cluster.get("Engine"),
+        "engine_version": global_cluster.get("EngineVersion"),
+        "endpoint": global_cluster.get("Endpoint"),
+        "failover_state": failover.get("Status"),
+        "writer_cluster_arn": writer_arn(global_cluster),
+        "secondary_cluster_arn": member,
+        "members": [
+            {"db_cluster_arn": m.get("DBClusterArn"), "is_writer": bool(m.get("IsWriter"))}
+            for m in global_cluster.get("GlobalClusterMembers", [])
+        ],
+    }
 
 
 def plan_switchover(
@@ -125,7 +194,8 @@ def plan_switchover(
     """
     mode = "failover" if allow_data_loss else "switchover"
     writer = writer_arn(global_cluster)
-    plan = {"action": "none", "mode": mode, "writer_before": writer, "target": target_arn, "error": None}
+    plan = {"action": "none", "mode": mode, "writer_before": writer, "target": target_arn, "error": None,
+            "running": None}
     identifier = global_cluster.get("GlobalClusterIdentifier")
     member = find_member(global_cluster, target_arn)
     if member is None:
@@ -140,6 +210,7 @@ def plan_switchover(
         if same_cluster(running.get("ToDbClusterArn"), member):
             plan["action"] = "wait"
             return plan
+        plan["running"] = running
         plan["error"] = (
             f"A {running.get('Status')} switchover/failover of global cluster {identifier} from "
             f"{running.get('FromDbClusterArn')} to {running.get('ToDbClusterArn')} is already in progress; "
@@ -223,7 +294,7 @@ def members_after_removal(global_cluster: dict[str, Any], remove: list[str]) -> 
 
 
 # ---------------------------------------------------------------------------------------------
-# API wrappers (clients come from module.client(..., retry_decorator=RETRY_DECORATOR))
+# API wrappers (clients come from ClientCache, with the one retry policy)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -249,42 +320,43 @@ def describe_db_cluster(client, identifier: str) -> dict[str, Any] | None:
     return clusters[0] if clusters else None
 
 
-class RegionalClients:
-    """One retrying RDS client per region, created on first use (global clusters span regions)."""
+class RDSClients:
+    """RDS clients per region for a module (from the one ClientCache), and the reads every module makes.
+
+    ``rds(region)`` / ``rds.for_arn(arn)`` give a retrying client; :meth:`global_cluster` and
+    :meth:`resolve_cluster` end the module on AWS errors with a message that says what was read.
+    """
 
     def __init__(self, module, default_region: str | None):
         self.module = module
-        self.default_region = default_region
-        self._clients: dict[str | None, Any] = {}
+        self.cache = ClientCache(module, default_region)
+        self.default_region = self.cache.default_region
 
     def __call__(self, region: str | None = None):
-        region = region or self.default_region
-        if region not in self._clients:
-            extra = {"region": region} if region else {}
-            try:
-                self._clients[region] = self.module.client("rds", retry_decorator=RETRY_DECORATOR, **extra)
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to connect to RDS in {region}")
-        return self._clients[region]
+        return self.cache("rds", region)
 
     def for_arn(self, arn: str):
-        return self(region_from_arn(arn))
+        return self(arn_region(arn))
 
+    def global_cluster(self, identifier: str, region: str | None = None) -> dict[str, Any] | None:
+        try:
+            return describe_global_cluster(self(region), identifier)
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to describe global cluster {identifier}")
 
-def wait_for(
-    poll: Callable[[], Any],
-    done: Callable[[Any], bool],
-    timeout: float,
-    interval: float,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> tuple:
-    """Poll until ``done(poll())`` or the timeout; returns (finished, last polled value)."""
-    deadline = clock() + timeout
-    while True:
-        value = poll()
-        if done(value):
-            return True, value
-        if clock() >= deadline:
-            return False, value
-        sleep(max(0.0, min(interval, deadline - clock())))
+    def db_cluster(self, reference: str, region: str | None = None, what: str = "") -> dict[str, Any] | None:
+        try:
+            return describe_db_cluster(self(region), reference)
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to describe {what.lower() + ' ' if what else ''}DB cluster "
+                                      f"{reference}")
+
+    def resolve_cluster(self, reference: str, what: str, **fail_args) -> dict[str, Any]:
+        """The DB cluster an ARN (in its own region) or identifier (default region) names; fails if missing."""
+        region = arn_region(reference) if is_arn(reference) else None
+        cluster = self.db_cluster(reference, region, what)
+        if cluster is None:
+            self.module.fail_json(
+                msg=f"{what} DB cluster {reference} not found in {region or self.default_region}; "
+                "give its ARN or its identifier with the region it runs in", **fail_args)
+        return cluster

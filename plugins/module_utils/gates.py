@@ -1,21 +1,19 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""What the migration gates share: verdict rules, the once/wait polling loop, options, reporting.
+"""The one set of verdict rules of the migration gates (migration_gate, migration_status_info, preflight).
 
-A gate is a function that evaluates the current state once and returns a result dictionary with at
-least ``healthy`` (bool) and ``reason`` (one line). :func:`run_gate` calls it once or until it is
-healthy, and :func:`exit_gate` ends the module the same way for every gate. The verdict rules are
-pure functions of plain values so that they can be unit tested on crafted series.
+Pure functions of plain values, so that they can be unit tested on crafted series. Polling lives in
+``_poll``; the AWS reads in ``_gate_lag``, ``_gate_traffic`` and ``_gate_writer``.
 """
 
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as rds_global
 
 PASS = "pass"
 FAIL = "fail"
@@ -23,17 +21,6 @@ FAIL = "fail"
 # CloudWatch lag metrics of an Aurora global database (namespace AWS/RDS, milliseconds).
 RPO_LAG_METRIC = "AuroraGlobalDBRPOLag"
 REPLICATION_LAG_METRIC = "AuroraGlobalDBReplicationLag"
-
-# Options every gate module has, with the same defaults (merged into each argument_spec).
-GATE_ARGUMENT_SPEC: dict[str, dict[str, Any]] = {
-    "window_seconds": {"type": "int", "default": 300},
-    "period_seconds": {"type": "int", "default": 60},
-    "mode": {"type": "str", "default": "once", "choices": ["once", "wait"]},
-    "poll_interval": {"type": "int", "default": 10},
-    "timeout": {"type": "int", "default": 600},
-    "fail_on_unhealthy": {"type": "bool", "default": True},
-    "consecutive_healthy": {"type": "int", "default": 1},
-}
 
 _AURORA_MYSQL_VERSION = re.compile(r"mysql_aurora\.(\d+)\.(\d+)(?:\.(\d+))?")
 
@@ -113,11 +100,9 @@ def global_cluster_problems(global_cluster: dict[str, Any] | None, member_arn: s
     status = global_cluster.get("Status")
     if status != "available":
         problems.append(f"global cluster {name} is {status!r}, not 'available'")
-    failover_state = global_cluster.get("FailoverState") or {}
-    if failover_state.get("Status"):
-        kinds = {True: "failover", False: "switchover"}
-        kind = kinds.get(failover_state.get("IsDataLossAllowed"), "switchover/failover")
-        problems.append(f"global cluster {name} has a {kind} in progress ({failover_state['Status']})")
+    running = rds_global.in_progress_message(global_cluster)
+    if running:
+        problems.append(running)
     if member_arn is None:
         problems.append(f"{cluster_identifier} is not a member of global cluster {name}")
     else:
@@ -141,26 +126,50 @@ def error_rate(elb_5xx: float, target_5xx: float, requests: float) -> tuple[floa
     return round(100.0 * errors / requests, 4), f"{errors:g} 5xx of {requests:g} requests"
 
 
-def traffic_verdict(healthy_targets: int, min_healthy_targets: int, alarms: dict[str, str],
-                    rate: float | None, max_5xx_rate: float | None, rate_note: str | None) -> tuple[bool, str]:
-    """Healthy when enough targets are healthy, no listed alarm is in ALARM (or missing), 5xx below max."""
-    problems = []
-    notes = [f"{healthy_targets} healthy targets (need {min_healthy_targets})"]
-    if healthy_targets < min_healthy_targets:
-        problems.append(f"only {healthy_targets} healthy targets (need {min_healthy_targets})")
-    missing = sorted(name for name, state in alarms.items() if state == "NOT_FOUND")
+ALARM_OK = "OK"
+NOT_FOUND = "NOT_FOUND"
+
+
+def alarm_problems(alarms: dict[str, str]) -> list[str]:
+    """The one alarm verdict rule (gates and preflight): only C(OK) is healthy.
+
+    ``alarms`` maps alarm name to its StateValue (``NOT_FOUND`` for a name that does not exist).
+    ALARM fails; a missing alarm fails (a typo must not pass); INSUFFICIENT_DATA fails too,
+    because no data is never healthy.
+    """
+    missing = sorted(name for name, state in alarms.items() if state == NOT_FOUND)
     firing = sorted(name for name, state in alarms.items() if state == "ALARM")
+    no_data = sorted(name for name, state in alarms.items() if state == "INSUFFICIENT_DATA")
+    other = sorted(name for name, state in alarms.items()
+                   if state not in (ALARM_OK, NOT_FOUND, "ALARM", "INSUFFICIENT_DATA"))
+    problems = []
     if missing:
         problems.append(f"alarm{'s' if len(missing) > 1 else ''} not found: {', '.join(missing)}")
     if firing:
         problems.append(f"in ALARM: {', '.join(firing)}")
-    if alarms and not missing and not firing:
-        notes.append(f"no alarm in ALARM ({len(alarms)} checked)")
-    if rate is not None and max_5xx_rate is not None:
-        if rate >= max_5xx_rate and not (rate == 0 and max_5xx_rate == 0):
-            problems.append(f"5xx rate {rate:g} % >= {max_5xx_rate:g} % ({rate_note})")
+    if no_data:
+        problems.append(f"INSUFFICIENT_DATA (no data is never healthy): {', '.join(no_data)}")
+    if other:
+        problems.append("not OK: " + ", ".join(f"{name}={alarms[name]}" for name in other))
+    return problems
+
+
+def traffic_verdict(healthy_targets: int, min_healthy_targets: int, alarms: dict[str, str],
+                    rate: float | None, max_5xx_percent: float | None, rate_note: str | None) -> tuple[bool, str]:
+    """Healthy when enough targets are healthy, every listed alarm is OK, 5xx percent below the maximum."""
+    problems = []
+    notes = [f"{healthy_targets} healthy targets (need {min_healthy_targets})"]
+    if healthy_targets < min_healthy_targets:
+        problems.append(f"only {healthy_targets} healthy targets (need {min_healthy_targets})")
+    alarm_issues = alarm_problems(alarms)
+    problems.extend(alarm_issues)
+    if alarms and not alarm_issues:
+        notes.append(f"all {len(alarms)} alarms OK")
+    if rate is not None and max_5xx_percent is not None:
+        if rate >= max_5xx_percent and not (rate == 0 and max_5xx_percent == 0):
+            problems.append(f"5xx rate {rate:g} % >= {max_5xx_percent:g} % ({rate_note})")
         else:
-            notes.append(f"5xx rate {rate:g} % < {max_5xx_rate:g} % ({rate_note})")
+            notes.append(f"5xx rate {rate:g} % < {max_5xx_percent:g} % ({rate_note})")
     if problems:
         return False, "; ".join(problems)
     return True, "; ".join(notes)
@@ -181,65 +190,3 @@ def samples_from_datapoints(datapoints: list[dict[str, Any]], statistic: str = "
     ordered = sorted(datapoints, key=lambda d: d["Timestamp"])
     return [{"timestamp": d["Timestamp"].isoformat(), "value": float(d[statistic])} for d in ordered
             if statistic in d]
-
-
-def run_gate(evaluate: Callable[[], dict[str, Any]], mode: str, poll_interval: float, timeout: float,
-             consecutive: int = 1, sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], float] = time.monotonic) -> dict[str, Any]:
-    """Evaluate a gate once or until it is healthy; returns the last evaluation, with bookkeeping.
-
-    ``consecutive`` successive healthy evaluations are needed to pass (``poll_interval`` apart).
-    In ``once`` mode the first unhealthy evaluation ends the gate; in ``wait`` mode evaluation
-    goes on until the gate passes or ``timeout`` seconds have gone by, and a timed-out result
-    says so in its reason.
-    """
-    consecutive = max(1, consecutive)
-    started = clock()
-    attempts = 0
-    streak = 0
-    while True:
-        attempts += 1
-        result = dict(evaluate())
-        streak = streak + 1 if result["healthy"] else 0
-        if streak >= consecutive:
-            break
-        elapsed = clock() - started
-        if not result["healthy"] and mode == "once":
-            break
-        if mode == "wait" and elapsed + poll_interval > timeout:
-            if result["healthy"]:
-                result["healthy"] = False
-                result["reason"] = (f"healthy in only {streak} consecutive evaluations of {consecutive} needed "
-                                    f"before the {timeout:g} s timeout: {result['reason']}")
-            else:
-                result["reason"] = f"still unhealthy after {timeout:g} s ({attempts} evaluations): {result['reason']}"
-            break
-        sleep(poll_interval)
-    result["verdict"] = verdict(result["healthy"])
-    result["attempts"] = attempts
-    result["elapsed_seconds"] = round(clock() - started, 3)
-    return result
-
-
-def exit_gate(module, result: dict[str, Any]) -> None:
-    """End a gate module: changed=false always; a failed gate fails the task when asked to."""
-    result = dict(result)
-    result["changed"] = False
-    if not result["healthy"] and module.params.get("fail_on_unhealthy", True):
-        reason = result.pop("reason")
-        module.fail_json(msg=reason, reason=reason, **result)
-    module.exit_json(**result)
-
-
-def validate_gate_params(module) -> None:
-    """Refuse option values that would make a gate meaningless (zero periods, negative waits)."""
-    params = module.params
-    for name in ("window_seconds", "period_seconds", "poll_interval"):
-        if params.get(name) is not None and params[name] <= 0:
-            module.fail_json(msg=f"{name} must be greater than 0, got {params[name]}")
-    for name in ("timeout", "consecutive_healthy", "min_datapoints", "min_healthy_targets"):
-        if params.get(name) is not None and params[name] < 0:
-            module.fail_json(msg=f"{name} must not be negative, got {params[name]}")
-    if params.get("period_seconds") and params.get("window_seconds") and \
-            params["period_seconds"] > params["window_seconds"]:
-        module.fail_json(msg="period_seconds must not be greater than window_seconds")

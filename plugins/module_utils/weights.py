@@ -13,6 +13,8 @@ weights readable (``us-east-1: 75, eu-west-1: 25`` is 25 %).
 
 from __future__ import annotations
 
+from typing import Any
+
 MIN_WEIGHT = 0
 MAX_WEIGHT = 255
 PERCENT_SCALE = 100
@@ -113,8 +115,73 @@ def validate_result(weights: dict[str, int]) -> None:
         raise WeightError("all weights would be zero; at least one record must receive traffic")
 
 
+def phase_table(phases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate the phase table once: consecutive phase numbers from 0, percents 0-100 not decreasing.
+
+    Each entry is ``{phase, target_percent, writer: source|target}`` (the inventory's table).
+    """
+    if not isinstance(phases, list) or not phases:
+        raise WeightError("the phase table must be a non-empty list")
+    table: list[dict[str, Any]] = []
+    for index, entry in enumerate(phases):
+        try:
+            number = int(entry["phase"])
+            percent = int(entry["target_percent"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise WeightError(f"phase table entry {index} needs integer 'phase' and 'target_percent'") from exc
+        writer = entry.get("writer", "source")
+        if number != index:
+            raise WeightError(f"phase table entry {index} has phase {number}; phases must be 0, 1, 2, ...")
+        if not 0 <= percent <= 100:
+            raise WeightError(f"phase {number}: target_percent {percent} is not within 0-100")
+        if writer not in ("source", "target"):
+            raise WeightError(f"phase {number}: writer must be 'source' or 'target', not {writer!r}")
+        if table and percent < table[-1]["target_percent"]:
+            raise WeightError(f"phase {number}: target_percent must not decrease from one phase to the next")
+        table.append(dict(entry, phase=number, target_percent=percent, writer=writer))
+    return table
+
+
+def target_percent(weights: dict[str, Any], source_id: str, target_id: str) -> int | None:
+    """Share of DNS answers (0-100, rounded) that go to the target set among source and target.
+
+    Route 53 answers each weighted set in proportion weight / sum(weights): 0/0 would spread
+    evenly, which matches no phase, hence None rather than a guess.
+    """
+    weights = weights or {}
+    pair = {source_id: int(weights.get(source_id) or 0), target_id: int(weights.get(target_id) or 0)}
+    share = share_percent(pair, target_id)
+    return None if share is None else round(share)
+
+
+def locate_phase(phases: list[dict[str, Any]], percent: int | None, writer_at_target: bool) -> dict[str, Any]:
+    """The one function that locates the live state in the phase table.
+
+    ``phase`` is the highest phase fully reached (its traffic share is at most the live share, and
+    if it needs the writer in the target region, the writer is there); ``exact`` says whether the
+    live weights and writer are exactly that phase. A run interrupted between the weight change
+    and the writer switchover of the last phase therefore reads as "phase 3, not exact", and
+    re-running either direction converges.
+    """
+    table = phase_table(phases)
+    live = percent if percent is not None else -1
+    reached = [p for p in table if p["target_percent"] <= live and (p["writer"] == "source" or writer_at_target)]
+    current = reached[-1] if reached else table[0]
+    exact = current["target_percent"] == live and (current["writer"] == "target") == bool(writer_at_target)
+    return {
+        "phase": current["phase"],
+        "exact": exact,
+        "target_percent": percent,
+        "writer_at_target": bool(writer_at_target),
+        "last_phase": table[-1]["phase"],
+    }
+
+
 def phase_for_weights(weights: dict[str, int], target: str, phase_percents: list[int]) -> int | None:
-    """Index of the phase whose target percentage the weights give exactly, None if none does."""
+    """Index of the phase whose target percentage the weights give exactly, None if none does.
+
+    For a bare list of percentages (no writer column); :func:`locate_phase` is the full rule.
+    """
     share = share_percent(weights, target)
     if share is None:
         return None

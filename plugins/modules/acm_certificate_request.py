@@ -165,18 +165,18 @@ deleted_arns:
 """
 
 import hashlib
-import time
 from typing import Any
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
     compare_aws_tags,
 )
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
+from ansible_collections.payments.region_migration.plugins.module_utils._poll import wait_for
 
 try:
     from botocore.exceptions import BotoCoreError, ClientError
@@ -235,7 +235,7 @@ class Acm:
 
     def __init__(self, module: AnsibleAWSModule):
         self.module = module
-        self.client = module.client("acm", retry_decorator=AWSRetry.jittered_backoff())
+        self.client = ClientCache(module)("acm")
 
     def describe(self, arn: str) -> dict[str, Any] | None:
         try:
@@ -316,32 +316,39 @@ class Acm:
 
     def wait_for(self, arn: str, issued: bool, timeout: int) -> dict[str, Any]:
         """Poll until the validation records are published (and, if issued, until ISSUED)."""
-        deadline = time.time() + timeout
-        while True:
+        failed: dict[str, Any] = {}
+
+        def read() -> dict[str, Any]:
             certificate = self.describe(arn)
             if certificate is None:
                 self.module.fail_json(msg=f"Certificate {arn} disappeared while waiting for it")
+            return certificate
+
+        def ready(certificate: dict[str, Any]) -> bool:
             status = certificate.get("Status")
             if status in FAILED_STATUSES:
-                self.module.fail_json(
-                    msg=f"Certificate {arn} is {status}: {certificate.get('FailureReason', 'no reason given')}",
-                    certificate=camel_dict_to_snake_dict(certificate),
-                )
+                failed["certificate"] = certificate
+                return True
             if issued:
-                ready = status == "ISSUED"
-            else:
-                by_dns = self.module.params["validation_method"] == "DNS"
-                ready = status == "ISSUED" or not by_dns or records_complete(certificate)
-            if ready:
-                return certificate
-            if time.time() >= deadline:
-                self.module.fail_json(
-                    msg=f"Timed out after {timeout}s waiting for certificate {arn} "
-                    f"({'ISSUED' if issued else 'validation records'}); status {status}. "
-                    "Are the DNS validation records in place?",
-                    validation_records=validation_records(certificate),
-                )
-            time.sleep(POLL_SECONDS)
+                return status == "ISSUED"
+            by_dns = self.module.params["validation_method"] == "DNS"
+            return status == "ISSUED" or not by_dns or records_complete(certificate)
+
+        finished, certificate = wait_for(read, ready, timeout, POLL_SECONDS)
+        status = certificate.get("Status")
+        if failed:
+            self.module.fail_json(
+                msg=f"Certificate {arn} is {status}: {certificate.get('FailureReason', 'no reason given')}",
+                certificate=camel_dict_to_snake_dict(certificate),
+            )
+        if not finished:
+            self.module.fail_json(
+                msg=f"Timed out after {timeout}s waiting for certificate {arn} "
+                f"({'ISSUED' if issued else 'validation records'}); status {status}. "
+                "Are the DNS validation records in place?",
+                validation_records=validation_records(certificate),
+            )
+        return certificate
 
 
 def present(module: AnsibleAWSModule, acm: Acm) -> None:

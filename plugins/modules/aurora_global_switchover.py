@@ -21,7 +21,14 @@ description:
     timed out), nothing is written and the module waits for it.
   - With O(wait=true) the module returns once the target is the writer, the global cluster is
     C(available) again and no switchover or failover is in progress.
-  - The switchover is requested in the target cluster's region (taken from its ARN).
+  - A switchover is requested in the region of the current primary, like the Aurora User Guide's
+    CLI form (C(aws rds --region <region of the primary> switchover-global-cluster)); a failover
+    with data loss in the region of the target, since the primary's region may be impaired.
+  - A switchover or failover already in progress is detected from the global cluster's
+    C(FailoverState). One to the same target is waited for. One to another member is waited for
+    until it has finished (O(in_progress=wait), within O(wait_timeout)) and the request is then
+    planned again from the new state, or refused with an explanation (O(in_progress=fail), or
+    O(wait=false)). A second switchover is never requested while one runs.
 author:
   - payments.region_migration contributors
 options:
@@ -60,6 +67,15 @@ options:
       - Seconds between two reads of the global cluster while waiting.
     type: int
     default: 5
+  in_progress:
+    description:
+      - What to do when a switchover or failover to another member is already in progress.
+      - V(wait) waits for it to finish (within O(wait_timeout)), then decides again from the new state.
+      - V(fail) refuses with an explanation and changes nothing.
+    type: str
+    default: wait
+    choices: [wait, fail]
+    version_added: 1.1.0
 notes:
   - Supports check mode (nothing is requested; RV(changed) says whether a switchover would be
     requested) and diff mode (the writer before and after).
@@ -124,6 +140,13 @@ writer_region_after:
   returned: always
   type: str
   sample: eu-west-1
+waited_for:
+  description:
+    - The C(FailoverState) (snake_case) of another switchover or failover that was in progress when
+      the module started and that it waited for; null when none was.
+  returned: always
+  type: dict
+  sample: {"status": "switching-over", "to_db_cluster_arn": "arn:aws:rds:us-west-2:123456789012:cluster:c"}
 global_cluster:
   description: The global cluster after the run (before it in check mode), in snake_case, as returned by
     M(amazon.aws.rds_global_cluster_info).
@@ -141,13 +164,13 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils._rds_global import (
     AWS_ERRORS,
-    RegionalClients,
-    describe_db_cluster,
-    describe_global_cluster,
-    is_arn,
+    RDSClients,
+    failover_in_progress,
+    in_progress_message,
     member_arns,
     plan_switchover,
     region_from_arn,
+    request_region,
     switchover_done,
     wait_for,
 )
@@ -163,41 +186,24 @@ class Switchover:
         self.params = module.params
         self.identifier = module.params["global_cluster_identifier"]
         target = module.params["target_cluster_identifier"]
-        self.clients = RegionalClients(module, module.region or region_from_arn(target))
+        self.clients = RDSClients(module, module.region or region_from_arn(target))
 
     def describe(self):
-        try:
-            return describe_global_cluster(self.clients(), self.identifier)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe global cluster {self.identifier}")
+        return self.clients.global_cluster(self.identifier)
 
     def resolve_target(self):
-        target = self.params["target_cluster_identifier"]
-        region = region_from_arn(target) if is_arn(target) else None
-        try:
-            cluster = describe_db_cluster(self.clients(region), target)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe target DB cluster {target}")
-        if cluster is None:
-            self.module.fail_json(
-                msg=f"Target DB cluster {target} not found in {region or self.clients.default_region}; "
-                "give its ARN or its identifier with the region it runs in",
-                changed=False,
-            )
-        return cluster["DBClusterArn"]
+        return self.clients.resolve_cluster(self.params["target_cluster_identifier"], "Target",
+                                            changed=False)["DBClusterArn"]
 
     def engine_versions(self, global_cluster):
         versions = {}
         for arn in member_arns(global_cluster):
-            try:
-                cluster = describe_db_cluster(self.clients.for_arn(arn), arn)
-            except AWS_ERRORS as e:
-                self.module.fail_json_aws(e, msg=f"Failed to describe member DB cluster {arn}")
+            cluster = self.clients.db_cluster(arn, region_from_arn(arn), "member")
             versions[arn] = (cluster or {}).get("EngineVersion")
         return versions
 
     def request(self, plan):
-        client = self.clients.for_arn(plan["target"])
+        client = self.clients(request_region(plan))
         params = {"GlobalClusterIdentifier": self.identifier, "TargetDbClusterIdentifier": plan["target"]}
         try:
             if plan["mode"] == "failover":
@@ -226,6 +232,26 @@ class Switchover:
             )
         return last
 
+    def after_running(self, current, plan, target):
+        """Another switchover/failover runs: wait for it to end and plan again, or refuse."""
+        message = in_progress_message(current)
+        if self.params["in_progress"] == "fail" or not self.params["wait"]:
+            plan["error"] = (f"Refusing: {message}. A second switchover is never started while one runs; "
+                             "re-run when it has finished (or with in_progress=wait and wait=true)")
+            return current, plan
+        if self.module.check_mode:
+            self.module.warn(f"{message}; a real run waits for it to finish, then decides again")
+            plan.update(error=None, action=plan["mode"])
+            return current, plan
+        timeout = self.params["wait_timeout"]
+        finished, last = wait_for(self.describe, lambda gc: gc is not None and failover_in_progress(gc) is None,
+                                  timeout, self.params["poll_interval"])
+        if not finished:
+            plan["error"] = (f"Refusing: {message}, and it was still running after {timeout}s. Nothing was "
+                             "requested; re-run when it has finished")
+            return last or current, plan
+        return last, plan_switchover(last, target, self.engine_versions(last), self.params["allow_data_loss"])
+
     def run(self):
         if self.params["wait_timeout"] < 0 or self.params["poll_interval"] < 1:
             self.module.fail_json(msg="wait_timeout must be >= 0 and poll_interval >= 1")
@@ -234,6 +260,10 @@ class Switchover:
         if current is None:
             self.module.fail_json(msg=f"Global cluster {self.identifier} not found", changed=False)
         plan = plan_switchover(current, target, self.engine_versions(current), self.params["allow_data_loss"])
+        waited_for = None
+        if plan["running"]:
+            waited_for = camel_dict_to_snake_dict(plan["running"])
+            current, plan = self.after_running(current, plan, target)
         if plan["error"]:
             self.module.fail_json(msg=plan["error"], changed=False, global_cluster=snake(current),
                                   mode=plan["mode"], writer_before=plan["writer_before"])
@@ -252,6 +282,7 @@ class Switchover:
             "writer_region_before": region_from_arn(plan["writer_before"] or ""),
             "writer_region_after": region_from_arn(writer_after or ""),
             "global_cluster": snake(after),
+            "waited_for": waited_for,
         }
         if self.module._diff:
             result["diff"] = {
@@ -269,6 +300,7 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
         poll_interval=dict(type="int", default=5),
+        in_progress=dict(type="str", default="wait", choices=["wait", "fail"]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     module.exit_json(**Switchover(module).run())

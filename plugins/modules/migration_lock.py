@@ -16,8 +16,17 @@ description:
   - A free lock is taken with C(PutParameter) and C(Overwrite=false), which SSM performs
     atomically; when two callers race, one of them gets C(ParameterAlreadyExists) and the module
     reports who holds the lock.
-  - O(state=present) while the lock is held by O(owner) changes nothing (the expiry is not
-    extended); once the owner's own lock has expired it is renewed.
+  - Ownership is per run. With O(run_id) (or when the lock records one) the holder is the pair
+    O(owner) and O(run_id), so two runs of the same user - two terminals, two CI jobs - never both
+    hold the lock. Without a run id anywhere, O(owner) alone is compared.
+  - O(state=present) by the holder renews its lock while the run is alive - a new expiry
+    O(ttl_seconds) from now - once less than half of O(ttl_seconds) is left, or when O(progress)
+    changed; otherwise it changes nothing, so a repeated call is idempotent. Once the holder's own
+    lock has expired it is replaced by a fresh one.
+  - O(progress) (for example C({phase, bake_started, bake_seconds, step})) is stored in the lock;
+    O(state=query) returns the lock, its holder, age, expiry and progress without changing anything,
+    so that status can show an unfinished bake and a re-run can resume the remaining bake (the
+    progress of a lock taken over is returned in RV(previous)).
   - A lock held by another owner makes the module fail, naming the holder, when it was acquired
     and when it expires, and how to break it; nothing is changed.
 options:
@@ -30,21 +39,29 @@ options:
   owner:
     description:
       - Who takes or releases the lock (an operator, a CI job). Compared as a plain string.
-    required: true
+      - Required unless O(state=query).
     type: str
   run_id:
     description:
-      - Optional identifier of the run holding the lock (for example a CI pipeline ID), recorded
-        in the lock for the people it blocks.
+      - Identifier of the run holding the lock (for example a CI pipeline ID or a per-playbook-run
+        UUID). It is the identity of the holder - a run with another run id, even of the same
+        O(owner), does not hold the lock.
     type: str
+  progress:
+    description:
+      - Where the holding run is, stored in the lock (any JSON object), for example the keys
+        C(phase), C(step), C(bake_started) (ISO 8601 UTC) and C(bake_seconds).
+      - Omitted, the stored progress is kept.
+    type: dict
+    version_added: 1.1.0
   purpose:
     description:
       - What the lock is held for, recorded in the lock (for example C(shift phase 2)).
     type: str
   state:
     description:
-      - V(present) takes the lock, V(absent) releases it.
-    choices: [present, absent]
+      - V(present) takes (or renews) the lock, V(absent) releases it, V(query) only reads it.
+    choices: [present, absent, query]
     default: present
     type: str
   ttl_seconds:
@@ -55,14 +72,15 @@ options:
     default: 3600
   break_stale:
     description:
-      - Take over (O(state=present)) or release (O(state=absent)) another owner's lock whose
+      - Take over (O(state=present)) or release (O(state=absent)) another run's lock whose
         expiry has passed. Without it an expired lock still blocks.
     type: bool
     default: false
   force:
     description:
-      - With O(state=absent), release the lock even when another owner holds it and it has not
-        expired. Use only when that run is certainly dead.
+      - Take over (O(state=present)) or release (O(state=absent)) the lock even when another run
+        holds it and it has not expired. Use only when that run is certainly dead (interrupted);
+        its progress is returned in RV(previous).
     type: bool
     default: false
 notes:
@@ -101,6 +119,26 @@ EXAMPLES = r"""
     name: /payments-region-migration/rehearsal/lock
     owner: "{{ lookup('ansible.builtin.env', 'USER') }}"
     state: absent
+
+- name: Renew this run's lock before a 10 minute bake and record where the run is
+  payments.region_migration.migration_lock:
+    region: eu-west-1
+    name: /payments-region-migration/rehearsal/lock
+    owner: "{{ lookup('ansible.builtin.env', 'USER') }}"
+    run_id: "{{ run_id }}"
+    ttl_seconds: 900
+    progress:
+      phase: 2
+      step: bake
+      bake_started: "{{ now(utc=true, fmt='%Y-%m-%dT%H:%M:%SZ') }}"
+      bake_seconds: 600
+
+- name: Show who holds the lock and any unfinished bake
+  payments.region_migration.migration_lock:
+    region: eu-west-1
+    name: /payments-region-migration/rehearsal/lock
+    state: query
+  register: lock_status
 
 - name: Take over a lock whose holder crashed and which has expired
   payments.region_migration.migration_lock:
@@ -141,6 +179,36 @@ lock:
       description: What the lock is held for.
       type: str
       sample: shift phase 2
+    renewed:
+      description: When the holder last renewed the lock (ISO 8601, UTC); absent before the first renewal.
+      type: str
+    progress:
+      description: The progress the holding run recorded; absent when none.
+      type: dict
+      sample: {"phase": 2, "step": "bake", "bake_started": "2026-11-27T14:10:00Z", "bake_seconds": 600}
+status:
+  description: With O(state=query), what the lock says about the run that holds it.
+  returned: when O(state=query)
+  type: dict
+  contains:
+    held:
+      description: Whether anyone holds the lock.
+      type: bool
+    holder:
+      description: Who holds it - owner, run, purpose, times and progress - in one line; null when free.
+      type: str
+    expired:
+      description: Whether its expiry has passed (the run is probably dead); null when free.
+      type: bool
+    age_seconds:
+      description: Seconds since the lock was taken; null when free.
+      type: int
+    expires_in_seconds:
+      description: Seconds until it expires (negative once expired); null when free.
+      type: int
+    progress:
+      description: The progress recorded by the holder; null when none.
+      type: dict
 previous:
   description: The lock found before the run; null when it was free.
   returned: always
@@ -152,28 +220,27 @@ previous:
     purpose: rollback
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (
+    AWS_ERRORS,
+    ClientCache,
+    is_boto3_error_code,
+)
 from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import (
     ACQUIRE,
     FAIL,
     NONE,
     RELEASE,
+    UPDATE,
     decide,
     describe_holder,
+    lock_status,
     new_lock,
     parse_lock,
     serialize,
+    updated_lock,
     utc_now,
 )
-
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    AWS_ERRORS = (ClientError, BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # handled by AnsibleAWSModule
 
 DESCRIPTION = "Region migration operator lock (payments.region_migration.migration_lock)"
 
@@ -183,12 +250,7 @@ class MigrationLock:
         self.module = module
         self.params = module.params
         self.name = module.params["name"]
-        try:
-            self.client = module.client(
-                "ssm", retry_decorator=AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20)
-            )
-        except AWS_ERRORS as e:
-            module.fail_json_aws(e, msg="Failed to connect to SSM")
+        self.client = ClientCache(module)("ssm")
 
     def read(self):
         """(lock record, parameter version), (None, None) when the lock is free."""
@@ -222,6 +284,23 @@ class MigrationLock:
         except AWS_ERRORS as e:  # pylint: disable=duplicate-except
             self.module.fail_json_aws(e, msg=f"Failed to write the lock {self.name}", previous=previous)
 
+    def overwrite(self, lock, expected_version, previous):
+        """Replace the holder's own live lock in place, provided nobody changed it since it was read."""
+        current, version = self.read()
+        if version != expected_version or current != previous:
+            self.fail(
+                f"The lock {self.name} changed while it was being renewed; it is now "
+                f"{'held by ' + describe_holder(current) if current else 'free'}. Nothing was changed; "
+                "re-run to decide again", current,
+            )
+        try:
+            self.client.put_parameter(
+                Name=self.name, Value=serialize(lock), Type="String", Overwrite=True,
+                Description=DESCRIPTION, aws_retry=True,
+            )
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg=f"Failed to renew the lock {self.name}", previous=previous)
+
     def delete(self, expected_version, previous):
         """Delete the parameter, provided it still is the version the decision was based on."""
         current, version = self.read()
@@ -239,14 +318,23 @@ class MigrationLock:
         except AWS_ERRORS as e:  # pylint: disable=duplicate-except
             self.module.fail_json_aws(e, msg=f"Failed to delete the lock {self.name}", previous=previous)
 
+    def query(self):
+        current, _ = self.read()
+        return {"changed": False, "lock": current, "previous": current, "status": lock_status(current, utc_now()),
+                "msg": f"The lock {self.name} is " + (f"held by {describe_holder(current)}" if current else "free")}
+
     def run(self):
+        if self.params["state"] == "query":
+            return self.query()
         if self.params["ttl_seconds"] < 1:
             self.module.fail_json(msg="ttl_seconds must be at least 1")
         owner = self.params["owner"]
+        ttl = self.params["ttl_seconds"]
         now = utc_now()
         previous, version = self.read()
         action, message = decide(previous, owner, self.params["state"], now, self.params["break_stale"],
-                                 self.params["force"], name=f"The lock {self.name}")
+                                 self.params["force"], name=f"The lock {self.name}", run_id=self.params["run_id"],
+                                 ttl_seconds=ttl, progress=self.params["progress"])
         if action == FAIL:
             self.fail(message, previous)
         changed = action != NONE
@@ -254,13 +342,19 @@ class MigrationLock:
             after = previous
         elif action == RELEASE:
             after = None
+        elif action == UPDATE:
+            after = updated_lock(previous, ttl, now, self.params["progress"])
         else:
-            after = new_lock(owner, self.params["ttl_seconds"], now, self.params["purpose"], self.params["run_id"])
+            after = new_lock(owner, ttl, now, self.params["purpose"], self.params["run_id"], self.params["progress"])
         if changed and not self.module.check_mode:
-            if action != ACQUIRE:  # RENEW and TAKEOVER replace the old lock, RELEASE removes it
-                self.delete(version, previous)
+            if action == UPDATE:
+                self.overwrite(after, version, previous)
+            else:
+                if action != ACQUIRE:  # RENEW and TAKEOVER replace the old lock, RELEASE removes it
+                    self.delete(version, previous)
+                if after is not None:
+                    self.put(after, previous)
             if after is not None:
-                self.put(after, previous)
                 held, _ = self.read()
                 if held != after:
                     self.fail(
@@ -277,15 +371,17 @@ class MigrationLock:
 def main():
     argument_spec = dict(
         name=dict(type="str", required=True),
-        owner=dict(type="str", required=True),
+        owner=dict(type="str"),
         run_id=dict(type="str"),
         purpose=dict(type="str"),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
+        progress=dict(type="dict"),
+        state=dict(type="str", choices=["present", "absent", "query"], default="present"),
         ttl_seconds=dict(type="int", default=3600),
         break_stale=dict(type="bool", default=False),
         force=dict(type="bool", default=False),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
+                              required_if=[["state", "present", ["owner"]], ["state", "absent", ["owner"]]])
     module.exit_json(**MigrationLock(module).run())
 
 

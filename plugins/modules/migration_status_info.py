@@ -12,35 +12,15 @@ description:
   - One call returns the weights of the weighted record set and the migration phase they
     correspond to, the region of the Aurora global database's writer, the replication-lag gate's
     verdict, and the target region's target health and alarm states.
-  - The gates are evaluated once, with the same rules as
-    M(payments.region_migration.aurora_lag_gate) and M(payments.region_migration.traffic_health_gate);
+  - The gates are evaluated once, with the same rules as M(payments.region_migration.migration_gate);
     an unhealthy gate is reported, never a task failure.
+  - Every weighted type of the record name (C(A) and C(AAAA)) is read. When their weights give the
+    target different shares, RV(weights_consistent) is V(false), RV(phase) is null and a warning
+    says so; M(payments.region_migration.route53_weighted_shift) realigns them.
   - Read-only.
 author:
   - Payments platform engineering (@payments-platform)
 options:
-  hosted_zone_id:
-    description:
-      - Id of the hosted zone that holds the record set.
-      - Exactly one of O(hosted_zone_id) and O(zone) is required.
-    type: str
-  zone:
-    description:
-      - Name of the hosted zone that holds the record set.
-      - Exactly one of O(hosted_zone_id) and O(zone) is required.
-    type: str
-  private_zone:
-    description: Look O(zone) up among private hosted zones.
-    type: bool
-    default: false
-  record_name:
-    description: Fully qualified name of the weighted record set.
-    type: str
-    required: true
-  record_type:
-    description: Type of the weighted record set.
-    type: str
-    default: A
   target_identifier:
     description: SetIdentifier of the target region's record.
     type: str
@@ -55,6 +35,14 @@ options:
     type: list
     elements: int
     default: [0, 25, 50, 75, 100]
+  phases:
+    description:
+      - The inventory's phase table, each entry C(phase), C(target_percent) and C(writer)
+        (V(source) or V(target)). When given, RV(location) places the live weights and writer in it
+        with the same rule as the migration role (the highest phase fully reached, and whether it is exact).
+    type: list
+    elements: dict
+    version_added: 1.1.0
   global_cluster_identifier:
     description: Aurora global database; without it RV(writer_cluster_arn), RV(writer_region) and RV(lag) are null.
     type: str
@@ -83,7 +71,7 @@ options:
   lag_metric_name:
     description:
       - Lag metric to read.
-      - Chosen for the engine by default (see M(payments.region_migration.aurora_lag_gate)).
+      - Chosen for the engine by default (see M(payments.region_migration.migration_gate)).
     type: str
   target_group_arn:
     description: Target group of the target region; without it RV(traffic) is null.
@@ -97,13 +85,16 @@ options:
     type: list
     elements: str
     default: []
-  load_balancer:
-    description: ARN of the target region's Application Load Balancer, for the 5xx rate.
+  load_balancer_arn:
+    description: ARN of the target region's Application Load Balancer, for the 5xx percentage.
     type: str
-  max_5xx_rate:
-    description: Highest healthy 5xx rate, in percent.
+    aliases: [load_balancer]
+  max_5xx_percent:
+    description:
+      - Highest healthy 5xx percentage (0-100), the same option as in M(payments.region_migration.migration_gate).
     type: float
     default: 1.0
+    aliases: [max_5xx_rate]
   traffic_window_seconds:
     description: Window of the 5xx rate, in seconds.
     type: int
@@ -112,6 +103,7 @@ notes:
   - O(region) is the target region (target group, alarms, target cluster identifier).
   - Supports check mode.
 extends_documentation_fragment:
+  - payments.region_migration.hosted_zone
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -153,10 +145,28 @@ source_percent:
   type: float
   sample: 75.0
 phase:
-  description: Index in O(phase_percents) of the current split; null when the weights match no phase.
+  description:
+    - Index in O(phase_percents) of the current split; null when the weights match no phase or the
+      record types disagree.
   returned: always
   type: int
   sample: 1
+location:
+  description:
+    - Where the live state stands in O(phases) (null without O(phases)) - C(phase) (highest phase
+      fully reached), C(exact), C(target_percent), C(writer_at_target), C(last_phase).
+  returned: always
+  type: dict
+  sample: {"phase": 1, "exact": true, "target_percent": 25, "writer_at_target": false, "last_phase": 4}
+weights_by_type:
+  description: Weights per weighted record type of the name.
+  returned: always
+  type: dict
+  sample: {"A": {"us-east-1": 75, "eu-west-1": 25}, "AAAA": {"us-east-1": 75, "eu-west-1": 25}}
+weights_consistent:
+  description: Whether every record type gives the target the same share.
+  returned: always
+  type: bool
 phase_percents:
   description: The phases used to find RV(phase).
   returned: always
@@ -171,9 +181,14 @@ record_name:
   returned: always
   type: str
 record_type:
-  description: Type of the record set.
+  description: The first weighted type of the name (C(A) when it has one); RV(weights) are its weights.
   returned: always
   type: str
+record_types:
+  description: Every weighted type of the name.
+  returned: always
+  type: list
+  elements: str
 writer_cluster_arn:
   description: ARN of the global database's writer cluster; null when unknown.
   returned: always
@@ -230,12 +245,13 @@ traffic:
       description: State of each alarm (C(NOT_FOUND) when missing).
       type: dict
     error_rate:
-      description: 5xx rate in percent; null without O(load_balancer).
+      description: 5xx percentage (0-100); null without O(load_balancer_arn).
       type: float
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils import _gate_lag, _gate_traffic
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as rds_global
 from ansible_collections.payments.region_migration.plugins.module_utils import _route53_weighted as r53
 from ansible_collections.payments.region_migration.plugins.module_utils import weights as w
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
@@ -251,10 +267,10 @@ def lag_status(module, clients) -> tuple[dict | None, str | None]:
     if not identifier:
         return None, None
     target = params["target_cluster_identifier"]
-    region = _gate_lag.arn_region(target) or module.region
+    region = rds_global.arn_region(target) or module.region
     global_cluster = _gate_lag.describe_global_cluster(module, clients("rds", region), identifier)
-    writer = _gate_lag.writer_arn(global_cluster)
-    secondary = _gate_lag.pick_secondary(global_cluster, target, region) or target
+    writer = rds_global.writer_arn(global_cluster)
+    secondary = rds_global.pick_secondary(global_cluster, target, region) or target
     if secondary is None:
         return {"healthy": False, "verdict": "fail", "reason": "no secondary cluster to read the lag of "
                 "(pass target_cluster_identifier)", "maximum": None, "metric_name": None, "datapoints": 0,
@@ -276,7 +292,7 @@ def traffic_status(module, clients) -> dict | None:
         return None
     result = _gate_traffic.evaluate_traffic(
         module, clients, params["target_group_arn"], params["min_healthy_targets"], params["alarm_names"],
-        params["load_balancer"], params["max_5xx_rate"], params["traffic_window_seconds"],
+        params["load_balancer_arn"], params["max_5xx_percent"], params["traffic_window_seconds"],
         min(60, params["traffic_window_seconds"]),
     )
     return {key: result[key] for key in TRAFFIC_KEYS}
@@ -284,11 +300,7 @@ def traffic_status(module, clients) -> dict | None:
 
 def main():
     argument_spec = dict(
-        hosted_zone_id=dict(type="str"),
-        zone=dict(type="str"),
-        private_zone=dict(type="bool", default=False),
-        record_name=dict(type="str", required=True),
-        record_type=dict(type="str", default="A"),
+        **r53.HOSTED_ZONE_ARGUMENT_SPEC,
         target_identifier=dict(type="str", required=True),
         source_identifier=dict(type="str"),
         phase_percents=dict(type="list", elements="int", default=[0, 25, 50, 75, 100]),
@@ -302,15 +314,16 @@ def main():
         target_group_arn=dict(type="str"),
         min_healthy_targets=dict(type="int", default=2),
         alarm_names=dict(type="list", elements="str", default=[]),
-        load_balancer=dict(type="str"),
-        max_5xx_rate=dict(type="float", default=1.0),
+        load_balancer_arn=dict(type="str", aliases=["load_balancer"]),
+        max_5xx_percent=dict(type="float", default=1.0, aliases=["max_5xx_rate"]),
+        phases=dict(type="list", elements="dict"),
         traffic_window_seconds=dict(type="int", default=300),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_one_of=[["hosted_zone_id", "zone"]],
-        mutually_exclusive=[["hosted_zone_id", "zone"]],
+        required_one_of=r53.HOSTED_ZONE_REQUIRED_ONE_OF,
+        mutually_exclusive=r53.HOSTED_ZONE_MUTUALLY_EXCLUSIVE,
     )
     params = module.params
     for name in ("lag_window_seconds", "lag_period_seconds", "traffic_window_seconds"):
@@ -326,25 +339,46 @@ def main():
     route53 = clients("route53")
     zone_id, _zone_name = r53.resolve_zone(module, route53)
     record_name = r53.fqdn(params["record_name"])
-    records = r53.weighted_record_set(module, route53, zone_id, record_name, params["record_type"])
-    weights = r53.weights_of(records)
-    if params["target_identifier"] not in weights:
-        module.fail_json(msg=f"target_identifier {params['target_identifier']!r} is not in the record set "
+    by_type = r53.weighted_record_sets(module, route53, zone_id, record_name, params["record_type"])
+    weights_by_type = r53.weights_by_type(by_type)
+    first = next(iter(by_type))
+    weights = weights_by_type[first]
+    target = params["target_identifier"]
+    if target not in weights:
+        module.fail_json(msg=f"target_identifier {target!r} is not in the record set "
                              f"(found: {', '.join(sorted(weights))})", weights=weights)
+    shares = {t: w.share_percent(values, target) for t, values in weights_by_type.items()}
+    consistent = len(set(shares.values())) <= 1
+    if not consistent:
+        module.warn(f"The record types of {record_name} give {target} different shares "
+                    f"({', '.join(f'{t} {share} %' for t, share in shares.items())}); the phase is unknown until "
+                    "route53_weighted_shift realigns them")
 
     lag, writer = lag_status(module, clients)
+    location = None
+    if params["phases"] is not None and consistent:
+        writer_at_target = bool(writer and rds_global.arn_region(writer) == module.region)
+        live = None if shares[first] is None else round(shares[first])
+        try:
+            location = w.locate_phase(params["phases"], live, writer_at_target)
+        except w.WeightError as e:
+            module.fail_json(msg=f"phases: {e}")
     module.exit_json(
         changed=False,
         weights=weights,
-        target_percent=w.share_percent(weights, params["target_identifier"]),
+        weights_by_type=weights_by_type,
+        weights_consistent=consistent,
+        target_percent=w.share_percent(weights, target),
         source_percent=w.share_percent(weights, params["source_identifier"]) if params["source_identifier"] else None,
-        phase=w.phase_for_weights(weights, params["target_identifier"], params["phase_percents"]),
+        phase=w.phase_for_weights(weights, target, params["phase_percents"]) if consistent else None,
         phase_percents=params["phase_percents"],
+        location=location,
         hosted_zone_id=zone_id,
         record_name=record_name,
-        record_type=params["record_type"],
+        record_type=first,
+        record_types=list(by_type),
         writer_cluster_arn=writer,
-        writer_region=_gate_lag.arn_region(writer),
+        writer_region=rds_global.arn_region(writer),
         lag=lag,
         traffic=traffic_status(module, clients),
     )

@@ -206,9 +206,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils._rds_global import (
     AWS_ERRORS,
-    RegionalClients,
-    describe_db_cluster,
-    describe_global_cluster,
+    RDSClients,
     find_member,
     global_cluster_differences,
     is_arn,
@@ -236,32 +234,18 @@ class GlobalClusterManager:
         # Without a region option, fall back to the region of the source or of a member to detach.
         hints = [module.params["source_db_cluster_identifier"]] + module.params["remove_members"]
         fallback = next((region_from_arn(arn) for arn in hints if arn and region_from_arn(arn)), None)
-        self.clients = RegionalClients(module, module.region or fallback)
+        self.clients = RDSClients(module, module.region or fallback)
         self.changed = False
         self.warnings = []
         self.removed = []
 
     # -- reads ------------------------------------------------------------------------------
     def describe(self, region=None):
-        try:
-            return describe_global_cluster(self.clients(region), self.identifier)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe global cluster {self.identifier}")
+        return self.clients.global_cluster(self.identifier, region)
 
     def resolve_source(self):
         """The source DB cluster (dict), looked up by ARN in its own region or by id in O(region)."""
-        source = self.params["source_db_cluster_identifier"]
-        region = region_from_arn(source) if is_arn(source) else None
-        try:
-            cluster = describe_db_cluster(self.clients(region), source)
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to describe source DB cluster {source}")
-        if cluster is None:
-            self.module.fail_json(
-                msg=f"Source DB cluster {source} not found in {region or self.module.region}; "
-                "give the ARN of an existing Aurora DB cluster"
-            )
-        return cluster
+        return self.clients.resolve_cluster(self.params["source_db_cluster_identifier"], "Source")
 
     def desired(self):
         return {

@@ -9,9 +9,11 @@ module: route53_weighted_shift
 version_added: 1.0.0
 short_description: Move a Route 53 weighted record set to a new split in one atomic change
 description:
-  - Sets the weights of all records of a weighted record set (same name and type, one record per
-    region told apart by its SetIdentifier) in B(one) Route 53 C(ChangeResourceRecordSets) request,
-    so that resolvers never see an intermediate split. M(amazon.aws.route53) changes one record per call.
+  - Sets the weights of all records of a weighted record set (one record per region told apart by
+    its SetIdentifier) in B(one) Route 53 C(ChangeResourceRecordSets) request, so that resolvers
+    never see an intermediate split. M(amazon.aws.route53) changes one record per call.
+  - Every weighted type of the name moves in that same request - C(A) and C(AAAA) (and any other
+    weighted type of the name), each with the same set identifiers.
   - The split is given either as the percentage of traffic for one record (O(target_identifier) and
     O(percent)) or as explicit weights (O(weights)).
   - Alias targets or values, TTL and health check settings are copied from the current records;
@@ -21,32 +23,6 @@ description:
 author:
   - Payments platform engineering (@payments-platform)
 options:
-  hosted_zone_id:
-    description:
-      - Id of the hosted zone that holds the record set.
-      - Exactly one of O(hosted_zone_id) and O(zone) is required.
-    type: str
-  zone:
-    description:
-      - Name of the hosted zone that holds the record set, for example V(payments.example.com).
-      - Exactly one of O(hosted_zone_id) and O(zone) is required.
-    type: str
-  private_zone:
-    description:
-      - Look O(zone) up among private hosted zones instead of public ones.
-    type: bool
-    default: false
-  record_name:
-    description:
-      - Fully qualified name of the weighted record set, for example V(api.payments.example.com).
-    type: str
-    required: true
-  record_type:
-    description:
-      - Type of the weighted record set.
-    type: str
-    default: A
-    choices: [A, AAAA, CNAME, TXT, MX, SRV, PTR, SPF, NAPTR, CAA, DS, HTTPS, SVCB]
   target_identifier:
     description:
       - SetIdentifier of the record that receives O(percent) of the traffic (the target region's record).
@@ -82,6 +58,7 @@ notes:
     record set is not weighted, when an identifier is not in the set, when O(percent) is outside
     0-100, when a weight is outside 0-255 and when all weights would be zero.
 extends_documentation_fragment:
+  - payments.region_migration.hosted_zone
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -145,10 +122,26 @@ record_name:
   type: str
   sample: api.payments.example.com.
 record_type:
-  description: Type of the record set.
+  description: The first weighted type of the name (C(A) when it has one); RV(before) and RV(after) are its weights.
   returned: always
   type: str
   sample: A
+record_types:
+  description: Every weighted type of the name that was read (and moved).
+  returned: always
+  type: list
+  elements: str
+  sample: [A, AAAA]
+before_by_type:
+  description: Weights before the run, per record type.
+  returned: always
+  type: dict
+  sample: {"A": {"us-east-1": 100, "eu-west-1": 0}, "AAAA": {"us-east-1": 100, "eu-west-1": 0}}
+after_by_type:
+  description: Weights after the run (in check mode, that would be written), per record type.
+  returned: always
+  type: dict
+  sample: {"A": {"us-east-1": 75, "eu-west-1": 25}, "AAAA": {"us-east-1": 75, "eu-west-1": 25}}
 target_percent:
   description: Share of the traffic of O(target_identifier) after the run; null without O(target_identifier).
   returned: always
@@ -183,13 +176,7 @@ def desired_weights(module, current: dict[str, int]) -> dict[str, int]:
 
 def main():
     argument_spec = dict(
-        hosted_zone_id=dict(type="str"),
-        zone=dict(type="str"),
-        private_zone=dict(type="bool", default=False),
-        record_name=dict(type="str", required=True),
-        record_type=dict(type="str", default="A",
-                         choices=["A", "AAAA", "CNAME", "TXT", "MX", "SRV", "PTR", "SPF", "NAPTR", "CAA", "DS",
-                                  "HTTPS", "SVCB"]),
+        **r53.HOSTED_ZONE_ARGUMENT_SPEC,
         target_identifier=dict(type="str"),
         percent=dict(type="int"),
         weights=dict(type="dict"),
@@ -199,8 +186,9 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        required_one_of=[["hosted_zone_id", "zone"], ["percent", "weights"]],
-        mutually_exclusive=[["hosted_zone_id", "zone"], ["weights", "percent"], ["weights", "target_identifier"]],
+        required_one_of=r53.HOSTED_ZONE_REQUIRED_ONE_OF + [["percent", "weights"]],
+        mutually_exclusive=r53.HOSTED_ZONE_MUTUALLY_EXCLUSIVE + [["weights", "percent"],
+                                                                 ["weights", "target_identifier"]],
         required_together=[["percent", "target_identifier"]],
     )
     params = module.params
@@ -213,27 +201,36 @@ def main():
     route53 = ClientCache(module)("route53")
     zone_id, _zone_name = r53.resolve_zone(module, route53)
     record_name = r53.fqdn(params["record_name"])
-    records = r53.weighted_record_set(module, route53, zone_id, record_name, params["record_type"])
-    before = r53.weights_of(records)
-    after = desired_weights(module, before)
+    by_type = r53.weighted_record_sets(module, route53, zone_id, record_name, params["record_type"])
+    before_by_type = r53.weights_by_type(by_type)
+    after_by_type = {record_type: desired_weights(module, weights) for record_type, weights in before_by_type.items()}
+    first = next(iter(by_type))
+    before, after = before_by_type[first], after_by_type[first]
+    moving = [t for t in by_type if before_by_type[t] != after_by_type[t]]
 
     result = dict(
-        changed=before != after,
+        changed=bool(moving),
         before=before,
         after=after,
+        before_by_type=before_by_type,
+        after_by_type=after_by_type,
         change_id=None,
         change_status=None,
         hosted_zone_id=zone_id,
         record_name=record_name,
-        record_type=params["record_type"],
+        record_type=first,
+        record_types=list(by_type),
         target_percent=w.share_percent(after, params["target_identifier"]) if params["target_identifier"] else None,
     )
     if module._diff:
-        result["diff"] = {"before": before, "after": after}
+        result["diff"] = {"before": before_by_type, "after": after_by_type}
 
     if result["changed"] and not module.check_mode:
         summary = ", ".join(f"{name}={after[name]}" for name in sorted(after))
-        batch = r53.change_batch(records, after, f"route53_weighted_shift: {summary}")
+        # One request for every type that moves (A and AAAA together): Route 53 applies a batch atomically.
+        records = [record for record_type in moving for record in by_type[record_type]]
+        batch = r53.change_batch(records, {t: after_by_type[t] for t in moving},
+                                 f"route53_weighted_shift: {', '.join(moving)} {summary}")
         result["change_id"] = r53.apply_change(module, route53, zone_id, batch)
         result["change_status"] = "PENDING"
         if params["wait"]:

@@ -138,10 +138,53 @@ def test_refuses_while_another_switchover_runs(aws, db, switch, emulator):
     third = create_cluster(aws, "us-west-2", f"{GDB}-usw2", global_cluster=GDB)
     set_switchover_seconds(emulator, 3)
     aws("rds", "us-west-2").switchover_global_cluster(GlobalClusterIdentifier=GDB, TargetDbClusterIdentifier=third)
-    result = switch(db.secondary_arn)
-    assert result["failed"] is True and "already in progress" in result["msg"]
+    add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)  # trips on any request
+    for options in ({"in_progress": "fail"}, {"wait": False}):
+        result = switch(db.secondary_arn, **options)
+        assert result["failed"] is True and result["changed"] is False
+        assert "Refusing: switchover in progress on global cluster" in result["msg"]
+        assert f"to {third}" in result["msg"] and "never started while one runs" in result["msg"]
+    assert pending_faults(emulator, "SwitchoverGlobalCluster")[0]["hits"] == 0
     time.sleep(3.2)
     assert writer(settled(aws)) == third
+
+
+def test_rollback_waits_for_a_running_switchover_then_switches_back(aws, db, switch, emulator):
+    """Issue 8 item 8: a switchover left running (an earlier run timed out) is waited for, never doubled."""
+    set_switchover_seconds(emulator, 2)
+    aws("rds", PRIMARY_REGION).switchover_global_cluster(GlobalClusterIdentifier=GDB,
+                                                         TargetDbClusterIdentifier=db.secondary_arn)
+    result = switch(db.primary_arn, region=PRIMARY_REGION)
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["waited_for"]["to_db_cluster_arn"] == db.secondary_arn
+    assert result["changed"] is True
+    assert result["writer_before"] == db.secondary_arn and result["writer_after"] == db.primary_arn
+    assert writer(settled(aws)) == db.primary_arn
+
+
+def test_check_mode_does_not_wait_for_a_running_switchover(aws, db, switch, emulator):
+    set_switchover_seconds(emulator, 5)
+    aws("rds", PRIMARY_REGION).switchover_global_cluster(GlobalClusterIdentifier=GDB,
+                                                         TargetDbClusterIdentifier=db.secondary_arn)
+    started = time.monotonic()
+    result = switch(db.primary_arn, check_mode=True)
+    assert time.monotonic() - started < 4
+    assert result["changed"] is True and result["waited_for"]["to_db_cluster_arn"] == db.secondary_arn
+    assert any("a real run waits for it" in w for w in result.get("warnings", []))
+
+
+@pytest.mark.parametrize("allow_data_loss", [False, True], ids=["switchover", "failover"])
+def test_request_goes_to_the_documented_region(aws, db, switch, emulator, allow_data_loss):
+    """Issue 8 item 5: SwitchoverGlobalCluster goes to the current primary's region (User Guide CLI form);
+    a failover with data loss to the promoted secondary's region. A request sent anywhere else trips a fault."""
+    action = "FailoverGlobalCluster" if allow_data_loss else "SwitchoverGlobalCluster"
+    wrong = SECONDARY_REGION if not allow_data_loss else PRIMARY_REGION
+    emulator_call(emulator, "POST", "/_emulator/faults", {"kind": "api_error", "action": action, "region": wrong,
+                                                          "count": 1, "error": "AccessDenied"})
+    result = switch(db.secondary_arn, allow_data_loss=allow_data_loss)
+    assert result.get("failed") is not True, result.get("msg")
+    assert writer(settled(aws)) == db.secondary_arn
+    assert pending_faults(emulator, action)[0]["hits"] == 0
 
 
 def test_timeout_then_rerun_waits_without_requesting_again(aws, db, switch, emulator):

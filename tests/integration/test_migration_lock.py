@@ -57,9 +57,9 @@ def test_acquire_check_mode_real_run_idempotent(aws, lock):
     expires = datetime.strptime(record["expires"], "%Y-%m-%dT%H:%M:%S%z")
     assert expires - acquired == timedelta(seconds=600)
 
-    again = lock("alice", purpose="shift phase 2", run_id="42")
+    again = lock("alice", purpose="shift phase 2", run_id="42", ttl_seconds=600)
     assert again["changed"] is False and again["lock"] == record and again["previous"] == record
-    assert lock("alice", check_mode=True)["changed"] is False
+    assert lock("alice", run_id="42", ttl_seconds=600, check_mode=True)["changed"] is False
     assert stored(aws) == record
 
 
@@ -102,7 +102,7 @@ def test_unexpired_lock_is_not_broken_by_break_stale(aws, lock):
 
 def test_own_expired_lock_is_renewed(aws, lock):
     planted = plant(aws, "alice", expires_in=-5)
-    renewed = lock("alice", ttl_seconds=120)
+    renewed = lock("alice", run_id="run-9", ttl_seconds=120)
     assert renewed["changed"] is True and renewed["previous"] == planted
     record = stored(aws)
     assert record["owner"] == "alice" and record["expires"] > planted["expires"]
@@ -183,3 +183,68 @@ def test_aws_errors_on_read_and_delete(aws, lock, emulator, action, options, mes
     result = lock("alice", **options)
     assert result["failed"] is True and message in result["msg"]
     assert stored(aws) == planted
+
+
+# -- per-run ownership, renewal, progress, query (issue 8 item 7) -------------------------------
+
+
+def test_same_user_in_two_terminals_does_not_both_hold_it(aws, lock):
+    first = lock("alice", run_id="terminal-1", ttl_seconds=600)
+    assert first["changed"] is True
+    second = lock("alice", run_id="terminal-2", ttl_seconds=600)
+    assert second["failed"] is True and second["changed"] is False
+    assert "run 'terminal-1'" in second["msg"] and "not by 'alice' (run 'terminal-2')" in second["msg"]
+    assert stored(aws)["run_id"] == "terminal-1"
+
+
+def test_the_holding_run_renews_its_lock_and_records_progress(aws, lock):
+    plant(aws, "alice", expires_in=100)  # run-9 of alice, less than half of a 600 s TTL left
+    before = stored(aws)
+    renewed = lock("alice", run_id="run-9", ttl_seconds=600, diff=True)
+    assert renewed["changed"] is True
+    record = stored(aws)
+    assert record["expires"] > before["expires"] and record["acquired"] == before["acquired"]
+    assert record["renewed"] and renewed["diff"]["before"] == before
+
+    assert lock("alice", run_id="run-9", ttl_seconds=600)["changed"] is False  # idempotent right after
+
+    progress = {"phase": 2, "step": "bake", "bake_started": "2026-11-30T14:00:00Z", "bake_seconds": 60}
+    checked = lock("alice", run_id="run-9", ttl_seconds=600, progress=progress, check_mode=True)
+    assert checked["changed"] is True and "progress" not in stored(aws)
+    with_progress = lock("alice", run_id="run-9", ttl_seconds=600, progress=progress)
+    assert with_progress["changed"] is True and stored(aws)["progress"] == progress
+    assert lock("alice", run_id="run-9", ttl_seconds=600, progress=progress)["changed"] is False
+
+
+def test_query_shows_the_holder_its_age_and_an_unfinished_bake(aws, run, module_args):
+    args = {**module_args, "region": REGION, "name": NAME, "state": "query"}
+    free = run(migration_lock, args)
+    assert free["changed"] is False and free["lock"] is None and free["status"]["held"] is False
+
+    planted = plant(aws, "alice", expires_in=-30)
+    planted["progress"] = {"phase": 2, "step": "bake", "bake_seconds": 60, "bake_started": "2026-11-30T14:00:00Z"}
+    aws("ssm", REGION).put_parameter(Name=NAME, Value=json.dumps(planted), Type="String", Overwrite=True)
+    status = run(migration_lock, args, check_mode=True)
+    assert status["changed"] is False and status["lock"] == planted
+    assert status["status"]["expired"] is True and status["status"]["age_seconds"] >= 7200
+    assert status["status"]["progress"]["bake_seconds"] == 60
+    assert "progress bake_seconds=60" in status["msg"]
+    assert stored(aws) == planted
+
+
+def test_interrupted_run_is_taken_over_with_force_and_its_progress_returned(aws, lock):
+    planted = plant(aws, "alice", expires_in=3000)
+    progress = {"phase": 1, "step": "bake", "bake_seconds": 60, "bake_started": "2026-11-30T14:00:00Z"}
+    planted["progress"] = progress
+    aws("ssm", REGION).put_parameter(Name=NAME, Value=json.dumps(planted), Type="String", Overwrite=True)
+    refused = lock("alice", run_id="run-10")
+    assert refused["failed"] is True and "force=true" in refused["msg"]
+
+    taken = lock("alice", run_id="run-10", force=True)
+    assert taken["changed"] is True and taken["previous"]["progress"] == progress
+    assert stored(aws)["run_id"] == "run-10"
+
+
+def test_query_needs_no_owner_but_present_does(run, module_args):
+    result = run(migration_lock, {**module_args, "region": REGION, "name": NAME})
+    assert result["failed"] is True and "owner" in result["msg"]

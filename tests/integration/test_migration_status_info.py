@@ -13,9 +13,8 @@ from ansible_collections.payments.region_migration.plugins.modules import migrat
 from ansible_collections.payments.region_migration.plugins.modules import route53_weighted_shift
 
 from tests.conftest import emulator_call
-from tests.integration.test_aurora_lag_gate import create_global_db, members, put_lag
+from tests.integration._gate_helpers import build_stack, create_global_db, members, put_lag
 from tests.integration.test_route53_weighted_shift import RECORD, ZONE, alias_record, weights
-from tests.integration.test_traffic_health_gate import build_stack
 
 
 @pytest.fixture
@@ -153,3 +152,42 @@ def test_after_a_switchover_the_writer_is_the_target_and_the_old_primary_is_gate
     assert result["writer_region"] == "eu-west-1"
     assert result["lag"]["secondary_cluster_arn"] == gdb.primary_arn
     assert result["lag"]["healthy"] is True, result["lag"]["reason"]
+
+
+def put_aaaa(aws, zone_id: str, use1: int, euw1: int) -> None:
+    changes = []
+    for region, weight in (("us-east-1", use1), ("eu-west-1", euw1)):
+        record = alias_record(region, weight)
+        record["Type"] = "AAAA"
+        changes.append({"Action": "UPSERT", "ResourceRecordSet": record})
+    aws("route53", "us-east-1").change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+
+
+PHASES = [{"phase": 0, "target_percent": 0, "writer": "source"}, {"phase": 1, "target_percent": 25},
+          {"phase": 2, "target_percent": 50}, {"phase": 3, "target_percent": 75},
+          {"phase": 4, "target_percent": 100, "writer": "target"}]
+
+
+def test_a_and_aaaa_read_together_and_disagreement_is_flagged(aws, zone, module_args, run):
+    """Issue 8 item 11: the weights of every weighted type are read; A and AAAA that disagree are flagged."""
+    set_weights(aws, zone, 75, 25)
+    put_aaaa(aws, zone, 75, 25)
+    agree = run(module, status_args(module_args, phases=PHASES))
+    assert agree["record_types"] == ["A", "AAAA"] and agree["weights_consistent"] is True
+    assert agree["phase"] == 1
+    assert agree["location"] == {"phase": 1, "exact": True, "target_percent": 25, "writer_at_target": False,
+                                 "last_phase": 4}
+
+    put_aaaa(aws, zone, 100, 0)
+    disagree = run(module, status_args(module_args, phases=PHASES))
+    assert disagree.get("failed") is not True
+    assert disagree["weights_consistent"] is False
+    assert disagree["phase"] is None and disagree["location"] is None
+    assert disagree["weights_by_type"]["AAAA"] == {"us-east-1": 100, "eu-west-1": 0}
+    assert any("different shares" in warning for warning in disagree["warnings"])
+
+
+def test_old_option_names_still_work(aws, zone, module_args, run):
+    result = run(module, status_args(module_args, record_type="A", max_5xx_rate=2.0))
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["record_type"] == "A"

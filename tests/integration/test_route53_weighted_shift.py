@@ -81,7 +81,7 @@ def test_check_mode_reports_the_change_and_writes_nothing(aws, zone, module_args
     assert result["changed"] is True
     assert result["before"] == {"us-east-1": 100, "eu-west-1": 0}
     assert result["after"] == {"us-east-1": 75, "eu-west-1": 25}
-    assert result["diff"] == {"before": result["before"], "after": result["after"]}
+    assert result["diff"] == {"before": {"A": result["before"]}, "after": {"A": result["after"]}}
     assert result["change_id"] is None
     assert writes(api_calls) == []
     assert weights(aws, zone) == {"us-east-1": 100, "eu-west-1": 0}
@@ -96,7 +96,7 @@ def test_real_run_changes_all_weights_in_one_request_and_keeps_targets(aws, zone
     assert result["change_id"]
     assert result["change_status"] == "INSYNC"
     assert result["target_percent"] == 25.0
-    assert result["diff"]["after"] == {"us-east-1": 75, "eu-west-1": 25}
+    assert result["diff"]["after"] == {"A": {"us-east-1": 75, "eu-west-1": 25}}
     after = read_set(aws, zone)
     assert {k: v["Weight"] for k, v in after.items()} == {"us-east-1": 75, "eu-west-1": 25}
     for identifier, record in after.items():
@@ -203,7 +203,7 @@ ERROR_CASES = [
     pytest.param({"private_zone": True, "target_identifier": "eu-west-1", "percent": 25},
                  "(private) not found", id="no-private-zone-of-that-name"),
     pytest.param({"record_name": "www.payments-test.example.com", "target_identifier": "eu-west-1", "percent": 25},
-                 "Record set www.payments-test.example.com. A not found", id="record-set-not-found"),
+                 "Record set www.payments-test.example.com. not found", id="record-set-not-found"),
     pytest.param({"record_type": "AAAA", "target_identifier": "eu-west-1", "percent": 25},
                  "not found", id="record-type-not-found"),
     pytest.param({"target_identifier": "ap-south-1", "percent": 25},
@@ -316,7 +316,7 @@ def test_change_not_insync_before_the_timeout_fails_after_the_write(aws, zone, m
 
 @pytest.mark.parametrize(("target", "message"), [
     ({"path": "/hostedzonesbyname"}, "Failed to look up hosted zone payments-test.example.com."),
-    ({"action": "ListResourceRecordSets"}, "Failed to list record sets api.payments-test.example.com. A"),
+    ({"action": "ListResourceRecordSets"}, "Failed to list record sets api.payments-test.example.com. in zone"),
     ({"action": "ChangeResourceRecordSets"}, "Failed to change the weights in hosted zone"),
 ])
 def test_aws_errors_fail_with_what_was_being_done(aws, zone, emulator, module_args, run, target, message):
@@ -329,4 +329,57 @@ def test_aws_errors_fail_with_what_was_being_done(aws, zone, emulator, module_ar
     assert result["failed"] is True
     assert result["msg"].startswith(message)
     assert "AccessDenied" in result["msg"] or "not allowed" in result["msg"]
+    assert weights(aws, zone) == {"us-east-1": 100, "eu-west-1": 0}
+
+
+# -- every weighted type of the name moves together (issue 8 item 11) ----------------------------
+
+
+def add_aaaa(aws, zone_id: str, regions=(("us-east-1", 100), ("eu-west-1", 0))) -> None:
+    changes = []
+    for region, weight in regions:
+        record = alias_record(region, weight)
+        record["Type"] = "AAAA"
+        changes.append({"Action": "CREATE", "ResourceRecordSet": record})
+    aws("route53", "us-east-1").change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+
+
+@pytest.mark.parametrize("record_type", [None, "A", "AAAA"])
+def test_a_and_aaaa_move_in_one_change(aws, zone, module_args, run, api_calls, record_type):
+    add_aaaa(aws, zone)
+    api_calls.clear()
+    extra = {"record_type": record_type} if record_type else {}
+
+    result = run(module, shift_args(module_args, target_identifier="eu-west-1", percent=25, **extra))
+
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is True and result["record_types"] == ["A", "AAAA"]
+    assert weights(aws, zone) == weights(aws, zone, record_type="AAAA") == {"us-east-1": 75, "eu-west-1": 25}
+    [batch] = writes(api_calls)  # one atomic request for both types
+    assert sorted((c["ResourceRecordSet"]["Type"], c["ResourceRecordSet"]["SetIdentifier"])
+                  for c in batch["ChangeBatch"]["Changes"]) == [("A", "eu-west-1"), ("A", "us-east-1"),
+                                                                ("AAAA", "eu-west-1"), ("AAAA", "us-east-1")]
+    assert result["after_by_type"] == {"A": {"us-east-1": 75, "eu-west-1": 25},
+                                       "AAAA": {"us-east-1": 75, "eu-west-1": 25}}
+
+    again = run(module, shift_args(module_args, target_identifier="eu-west-1", percent=25, **extra))
+    assert again["changed"] is False and len(writes(api_calls)) == 1
+
+
+def test_aaaa_that_drifted_is_realigned_with_a(aws, zone, module_args, run, api_calls):
+    add_aaaa(aws, zone, (("us-east-1", 50), ("eu-west-1", 50)))
+    api_calls.clear()
+    run(module, shift_args(module_args, weights={"us-east-1": 100, "eu-west-1": 0}))
+    assert weights(aws, zone, record_type="AAAA") == {"us-east-1": 100, "eu-west-1": 0}
+    [batch] = writes(api_calls)
+    assert {c["ResourceRecordSet"]["Type"] for c in batch["ChangeBatch"]["Changes"]} == {"AAAA"}
+
+
+def test_aaaa_with_other_set_identifiers_is_refused(aws, zone, module_args, run, api_calls):
+    add_aaaa(aws, zone, (("us-east-1", 100),))
+    api_calls.clear()
+    result = run(module, shift_args(module_args, target_identifier="eu-west-1", percent=25))
+    assert result["failed"] is True
+    assert "different set identifiers (A: eu-west-1, us-east-1; AAAA: us-east-1)" in result["msg"]
+    assert writes(api_calls) == []
     assert weights(aws, zone) == {"us-east-1": 100, "eu-west-1": 0}

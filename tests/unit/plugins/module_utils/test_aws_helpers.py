@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.payments.region_migration.plugins.module_utils import _gate_lag as lag
 from ansible_collections.payments.region_migration.plugins.module_utils import _gate_traffic as traffic
+from ansible_collections.payments.region_migration.plugins.module_utils import _rds_global as lag
 from ansible_collections.payments.region_migration.plugins.module_utils import _route53_weighted as r53
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
 
@@ -147,7 +147,7 @@ def test_wait_insync_gives_up_at_the_timeout():
 
     status = r53.wait_insync(None, fake, "C1", timeout=12, sleep=sleep, clock=lambda: now[0])
     assert status == "PENDING"
-    assert fake.get_change_calls == 3  # at 0, 5 and 10 s
+    assert fake.get_change_calls == 4  # at 0, 5, 10 s and at the timeout (12 s)
 
 
 class FakeModule:

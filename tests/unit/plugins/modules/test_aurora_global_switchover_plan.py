@@ -113,3 +113,22 @@ def test_wait_for(values, timeout, finished, polls):
 
     done, last = wait_for(poll, bool, timeout, 1, sleep=sleep, clock=lambda: clock["now"])
     assert done is finished and len(calls) == polls and last == values[polls - 1]
+
+
+@pytest.mark.parametrize(("writer", "allow_data_loss", "region"), [
+    (USE1, False, "us-east-1"),  # switchover: the current primary's region (User Guide CLI form)
+    (EUW1, False, "eu-west-1"),  # switching back: the primary is now eu-west-1
+    (USE1, True, "us-west-2"),  # failover: the promoted secondary's region
+    (None, False, "us-west-2"),  # no writer known: the target's region
+])
+def test_request_region(writer, allow_data_loss, region):
+    from ansible_collections.payments.region_migration.plugins.module_utils._rds_global import request_region
+
+    plan = plan_switchover(gc(writer=writer, members=(USE1, EUW1, OTHER)), OTHER, {}, allow_data_loss)
+    assert request_region(plan) == region
+
+
+def test_plan_reports_the_running_operation_to_another_target():
+    running = {"Status": "switching-over", "FromDbClusterArn": USE1, "ToDbClusterArn": OTHER}
+    plan = plan_switchover(gc(failover=running, members=(USE1, EUW1, OTHER)), EUW1, {}, False)
+    assert plan["running"] == running and plan["error"]

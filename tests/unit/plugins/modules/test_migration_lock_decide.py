@@ -41,7 +41,7 @@ def held(owner, minutes_left):
     (held("alice", -1), "alice", "present", False, False, RENEW, "renewing"),
     (held("bob", 30), "alice", "present", False, False, FAIL, "'bob'"),
     (held("bob", 30), "alice", "present", True, False, FAIL, "Wait until"),
-    (held("bob", 30), "alice", "present", False, True, FAIL, "force=true"),  # force only releases
+    (held("bob", 30), "alice", "present", False, True, TAKEOVER, "force is set"),  # an interrupted run's lock
     (held("bob", -1), "alice", "present", False, False, FAIL, "break_stale=true"),
     (held("bob", -1), "alice", "present", True, False, TAKEOVER, "expired"),
     (held("bob", 0), "alice", "present", True, False, TAKEOVER, "expired"),  # expiry instant counts as expired
@@ -224,4 +224,69 @@ def test_release_when_already_gone_at_the_re_read():
 def test_client_creation_failure():
     with mock.patch.object(AnsibleAWSModule, "client", side_effect=botocore.exceptions.NoRegionError()):
         result = run_module(migration_lock, {"name": "/x", "owner": "alice"})
-    assert result["failed"] is True and "Failed to connect to SSM" in result["msg"]
+    assert result["failed"] is True and "Failed to connect to ssm" in result["msg"]
+
+
+# --------------------------------------------------------------------------- per-run ownership, renewal
+
+def run_held(owner, run_id, minutes_left, progress=None):
+    lock = held(owner, minutes_left)
+    lock["run_id"] = run_id
+    if progress is not None:
+        lock["progress"] = progress
+    return lock
+
+
+@pytest.mark.parametrize("current, owner, run_id, progress, action", [
+    # the same user in another terminal is another run: refused (the old rule let both hold it)
+    (run_held("alice", "run-1", 50), "alice", "run-2", None, FAIL),
+    (run_held("alice", "run-1", 50), "alice", None, None, FAIL),
+    (held("alice", 50), "alice", "run-2", None, FAIL),
+    # the holding run: nothing to do while more than half of the TTL (60 min) is left ...
+    (run_held("alice", "run-1", 50), "alice", "run-1", None, NONE),
+    # ... renewed when less is left, or when its progress changed
+    (run_held("alice", "run-1", 20), "alice", "run-1", None, "update"),
+    (run_held("alice", "run-1", 50), "alice", "run-1", {"phase": 2}, "update"),
+    (run_held("alice", "run-1", 50, {"phase": 2}), "alice", "run-1", {"phase": 2}, NONE),
+    (run_held("alice", "run-1", -1), "alice", "run-1", None, RENEW),
+    # another user's run id does not make it ours
+    (run_held("bob", "run-1", 50), "alice", "run-1", None, FAIL),
+])
+def test_ownership_is_per_run(current, owner, run_id, progress, action):
+    decided, message = decide(current, owner, "present", NOW, run_id=run_id, ttl_seconds=3600, progress=progress)
+    assert decided == action, message
+
+
+def test_refusal_names_the_run_and_its_progress():
+    current = run_held("alice", "run-1", 50, {"phase": 2, "step": "bake", "bake_seconds": 60})
+    decided, message = decide(current, "alice", "present", NOW, run_id="run-2")
+    assert decided == FAIL
+    assert "run 'run-1'" in message and "progress bake_seconds=60, phase=2, step=bake" in message
+    assert "force=true" in message
+
+
+def test_release_only_by_the_holding_run():
+    current = run_held("alice", "run-1", 50)
+    assert decide(current, "alice", "absent", NOW, run_id="run-2")[0] == FAIL
+    assert decide(current, "alice", "absent", NOW, run_id="run-1")[0] == RELEASE
+
+
+def test_updated_lock_keeps_acquisition_and_records_progress():
+    from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import updated_lock
+
+    current = run_held("alice", "run-1", 5)
+    lock = updated_lock(current, 600, NOW, {"phase": 1})
+    assert lock["acquired"] == current["acquired"] and lock["run_id"] == "run-1"
+    assert lock["expires"] == "2026-11-27T14:10:00Z" and lock["renewed"] == "2026-11-27T14:00:00Z"
+    assert lock["progress"] == {"phase": 1}
+    assert updated_lock(lock, 600, NOW)["progress"] == {"phase": 1}  # omitted progress is kept
+
+
+def test_lock_status():
+    from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import lock_status
+
+    assert lock_status(None, NOW)["held"] is False
+    status = lock_status(run_held("alice", "run-1", -5, {"phase": 3}), NOW)
+    assert status["held"] is True and status["expired"] is True
+    assert status["age_seconds"] == 7200 and status["expires_in_seconds"] == -300
+    assert status["progress"] == {"phase": 3} and "run 'run-1'" in status["holder"]

@@ -1,0 +1,53 @@
+"""Run a command and press Ctrl-C (SIGINT to its process group) once a weighted record reaches a weight.
+
+The migration scenario uses it to interrupt shift.yml during a bake, as an operator would, and then
+checks what is left behind: the lock, the audit record of the weight change, status.yml's report of
+the unfinished bake, and that a re-run resumes the remaining bake.
+
+Usage: python interrupt_when.py ENDPOINT ZONE RECORD SET_ID WEIGHT DELAY -- COMMAND...
+Prints the command's output; exits 0 when the interrupt was sent, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import boto3
+
+
+def weight_of(r53, zone_id: str, record: str, set_id: str) -> int | None:
+    for entry in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]:
+        if entry["Name"].rstrip(".") == record.rstrip(".") and entry.get("SetIdentifier") == set_id:
+            return int(entry.get("Weight", 0))
+    return None
+
+
+def main() -> int:
+    separator = sys.argv.index("--")
+    endpoint, zone, record, set_id, weight, delay = sys.argv[1:separator]
+    command = sys.argv[separator + 1:]
+    r53 = boto3.client("route53", region_name="us-east-1", endpoint_url=endpoint,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    zone_id = next(z["Id"] for z in r53.list_hosted_zones()["HostedZones"] if z["Name"].rstrip(".") == zone)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    interrupted = False
+    while process.poll() is None:
+        if weight_of(r53, zone_id, record, set_id) == int(weight):
+            time.sleep(float(delay))
+            os.killpg(process.pid, signal.SIGINT)
+            interrupted = True
+            break
+        time.sleep(0.3)
+    output, _ = process.communicate(timeout=120)
+    print(output)
+    print(f"interrupted={interrupted} rc={process.returncode}")
+    return 0 if interrupted else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
