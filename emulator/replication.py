@@ -35,6 +35,10 @@ from . import config
 from .faults import REGISTRY, FaultRegistry
 
 
+class WriterDemoted(Exception):
+    """A commit reached a cluster that stopped being the writer (Aurora: ERROR 1290, read-only)."""
+
+
 class Replication:
     """All ledgers and replication queues; thread-safe. Never calls into ext_rds while locked."""
 
@@ -47,6 +51,9 @@ class Replication:
         self._last_arrival: dict[str, float] = {}
         self._detached: set[str] = set()  # failover targets: they receive nothing from the old primary
         self._caught_up: set[int] = set()  # id() of the operations whose catch-up ran
+        # Former writers: a commit that chose its writer before the roles changed must not land
+        # there afterwards (it would reach the new primary only later, or never).
+        self._demoted: set[str] = set()
 
     def reset(self) -> None:
         with self._lock:
@@ -55,6 +62,7 @@ class Replication:
             self._last_arrival.clear()
             self._detached.clear()
             self._caught_up.clear()
+            self._demoted.clear()
 
     # ------------------------------------------------------------------ lag
 
@@ -99,9 +107,13 @@ class Replication:
         """Commit a payment on the writer; False when the key was there already (idempotent replay).
 
         ``secondaries``: (ARN, identifier) of the writer's global database secondaries.
+        Raises WriterDemoted when the writer's role moved away since the caller looked it up: the
+        check and the commit hold the same lock as the role change (``roles_changing``).
         """
         lags = {arn: self.configured_lag_ms(cid) / 1000.0 for arn, cid in secondaries}
         with self._lock:
+            if writer_arn in self._demoted:
+                raise WriterDemoted(writer_arn)
             ledger = self._ledger(writer_arn)
             for arn, _ in secondaries:
                 self._ledger(arn, copy_from=writer_arn)
@@ -164,6 +176,8 @@ class Replication:
         target = op.target.db_cluster_arn
         with self._lock:
             self._caught_up.discard(id(op))
+            self._demoted.update(arn for arn in members if arn != target)
+            self._demoted.discard(target)
             if not op.data_loss:
                 for arn in members:
                     self._apply(arn, None)

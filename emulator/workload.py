@@ -36,7 +36,7 @@ from typing import Any
 
 from . import appmodel, config, ext_rds, published_metrics
 from .faults import REGISTRY, FaultRegistry
-from .replication import REPLICATION, Replication
+from .replication import REPLICATION, Replication, WriterDemoted
 
 LOG = logging.getLogger("emulator.workload")
 MISSING_LIMIT = 100
@@ -354,7 +354,11 @@ class Workload:
         secondaries = [(m.db_cluster_arn, m.db_cluster_identifier) for m in global_cluster.members
                        if m is not writer]
         # a key committed before is an idempotent replay: acknowledged again, no second row
-        self.replication.commit(writer.db_cluster_arn, secondaries, key, now)
+        try:
+            self.replication.commit(writer.db_cluster_arn, secondaries, key, now)
+        except WriterDemoted:
+            return (f"ERROR 1290: {writer.db_cluster_identifier} stopped being the writer during the "
+                    "commit (--read-only)"), None, None
         return None, writer.db_cluster_arn, ("global", global_cluster.global_cluster_identifier)
 
     # ------------------------------------------------------------------ ALB metrics

@@ -9,7 +9,7 @@ import pytest
 
 from emulator import appmodel, config
 from emulator.faults import FaultRegistry
-from emulator.replication import Replication
+from emulator.replication import Replication, WriterDemoted
 from emulator.workload import format_report
 
 USER_DATA = """#!/bin/bash
@@ -107,6 +107,23 @@ def test_switchover_catches_up_and_loses_nothing(replication):
     assert replication.unreplicated("arn:b") == 0
     replication.roles_changing(_global("arn:a", "arn:b"), op)
     assert set(replication.ledger_keys("arn:b")) == {f"k{i}" for i in range(5)}
+
+
+def test_a_commit_that_chose_the_writer_before_the_roles_changed_is_refused(replication):
+    # The workload looks the writer up, then commits; a switchover's role change can come between.
+    # Landing on the demoted writer would let the payment reach the new primary late (a transient
+    # "lost") or never: Aurora refuses it (read-only), and the client retries on the new writer.
+    op = _op("arn:b", data_loss=False)
+    replication.roles_changing(_global("arn:a", "arn:b"), op)
+    with pytest.raises(WriterDemoted):
+        replication.commit("arn:a", SECONDARY, "late", now=11.0)
+    assert not replication.has("arn:a", "late")
+    assert replication.commit("arn:b", [("arn:a", "a")], "late", now=11.1) is True
+    # and back: the switchback makes arn:a the writer again, arn:b refuses
+    replication.roles_changing(_global("arn:a", "arn:b"), _op("arn:a", data_loss=False))
+    assert replication.commit("arn:a", SECONDARY, "after", now=12.0) is True
+    with pytest.raises(WriterDemoted):
+        replication.commit("arn:b", [("arn:a", "a")], "after-b", now=12.1)
 
 
 def test_failover_with_data_loss_drops_what_the_target_had_not_received(replication):
