@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# The phase table: its one definition, which the playbooks read too.
+PHASE_TABLE_FILE = REPO / "playbooks" / "group_vars" / "all" / "migration_phases.yml"
 # payments.region_migration resolves through the link in .collections (see ansible.cfg).
 sys.path.insert(0, str(REPO / ".collections"))
 sys.path.insert(0, str(REPO))
@@ -124,3 +126,18 @@ def run_module(module, args: dict, check_mode: bool = False, diff: bool = False)
 @pytest.fixture
 def run():
     return run_module
+
+
+def phase_table() -> list[dict]:
+    """phase, target_percent and writer of every phase of the inventory-level phase table (the rest
+    of each entry is templated from the inventory's timing variables)."""
+    import yaml
+
+    phases = yaml.safe_load(PHASE_TABLE_FILE.read_text())["migration_phases"]
+    return [{"phase": int(p["phase"]), "target_percent": int(p["target_percent"]), "writer": p["writer"]}
+            for p in phases]
+
+
+def phase_percents() -> list[int]:
+    """target_percent of every phase, phase 0 first."""
+    return [phase["target_percent"] for phase in phase_table()]

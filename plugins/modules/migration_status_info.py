@@ -32,9 +32,11 @@ options:
     description:
       - Target percentage of each phase, phase 0 first. RV(phase) is the index of the entry that
         the current weights give exactly.
+      - The migration role passes the inventory's phase table (C(migration_phases)); the module
+        keeps no copy of it.
     type: list
     elements: int
-    default: [0, 25, 50, 75, 100]
+    required: true
   phases:
     description:
       - The inventory's phase table, each entry C(phase), C(target_percent) and C(writer)
@@ -303,7 +305,7 @@ def main():
         **r53.HOSTED_ZONE_ARGUMENT_SPEC,
         target_identifier=dict(type="str", required=True),
         source_identifier=dict(type="str"),
-        phase_percents=dict(type="list", elements="int", default=[0, 25, 50, 75, 100]),
+        phase_percents=dict(type="list", elements="int", required=True),
         global_cluster_identifier=dict(type="str"),
         target_cluster_identifier=dict(type="str"),
         lag_threshold_ms=dict(type="float", default=1000.0),

@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.payments.region_migration.plugins.modules import migration_status_info as module
 from ansible_collections.payments.region_migration.plugins.modules import route53_weighted_shift
 
-from tests.conftest import emulator_call
+from tests.conftest import emulator_call, phase_percents
 from tests.integration._gate_helpers import build_stack, create_global_db, members, put_lag
 from tests.integration.test_route53_weighted_shift import RECORD, ZONE, alias_record, weights
 
@@ -29,7 +29,8 @@ def zone(aws) -> str:
 
 def status_args(module_args, **extra) -> dict:
     return {**module_args, "region": "eu-west-1", "zone": ZONE, "record_name": RECORD,
-            "source_identifier": "us-east-1", "target_identifier": "eu-west-1", **extra}
+            "source_identifier": "us-east-1", "target_identifier": "eu-west-1",
+            "phase_percents": phase_percents(), **extra}
 
 
 def set_weights(aws, zone_id: str, use1: int, euw1: int) -> None:

@@ -13,13 +13,11 @@ from ansible_collections.payments.region_migration.plugins.filter.migration_phas
     migration_valid_phase,
 )
 
-PHASES = [
-    {"phase": 0, "target_percent": 0, "writer": "source"},
-    {"phase": 1, "target_percent": 25, "writer": "source"},
-    {"phase": 2, "target_percent": 50, "writer": "source"},
-    {"phase": 3, "target_percent": 75, "writer": "source"},
-    {"phase": 4, "target_percent": 100, "writer": "target"},
-]
+from tests.conftest import phase_table
+
+# The one phase table (playbooks/group_vars/all/migration_phases.yml): 0/25/50/75/100 %, writer
+# in the target region in phase 4; the expectations below are written for it.
+PHASES = phase_table()
 SRC, TGT = "us-east-1", "eu-west-1"
 
 
