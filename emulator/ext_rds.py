@@ -498,6 +498,34 @@ def modify_global_cluster(self):
     return ActionResult({"GlobalCluster": global_cluster})
 
 
+def default_cluster_parameter_group(engine: str, engine_version: str) -> str:
+    """AWS's default cluster parameter group of an engine version: default.aurora-mysql8.0 for
+    aurora-mysql 8.0.mysql_aurora.3.x, default.aurora-postgresql15 for aurora-postgresql 15.4 (moto
+    names every Aurora cluster's group default.aurora8.0)."""
+    parts = str(engine_version).split(".")
+    return f"default.{engine}{parts[0] if engine == 'aurora-postgresql' else '.'.join(parts[:2])}"
+
+
+def _ensure_default_cluster_parameter_group(backend, name: str | None) -> None:
+    """AWS has a default cluster parameter group for every family (read-only, no user parameters);
+    moto has none, so describing the group of a cluster that uses the default fails there."""
+    from moto.rds.models import DBClusterParameterGroup
+
+    if not name or not name.lower().startswith("default.") or name.lower() in backend.db_cluster_parameter_groups:
+        return
+    family = name[len("default."):]
+    backend.db_cluster_parameter_groups[name.lower()] = DBClusterParameterGroup(
+        backend, name, f"Default cluster parameter group for {family}", family)
+
+
+def _wrap_describe_cluster_parameter_groups(original):
+    def describe(self):
+        _ensure_default_cluster_parameter_group(self.backend, self._get_param("DBClusterParameterGroupName"))
+        return original(self)
+
+    return describe
+
+
 def _wrap_create_db_cluster(original):
     def create_db_cluster(self):
         identifier = self._get_param("GlobalClusterIdentifier")
@@ -506,6 +534,11 @@ def _wrap_create_db_cluster(original):
             result = original(self)
             cluster = result.result["DBCluster"]
             _fix_kms(cluster)
+            if not self._get_param("DBClusterParameterGroupName") and cluster.engine.startswith("aurora"):
+                cluster.parameter_group = default_cluster_parameter_group(cluster.engine, cluster.engine_version)
+                stored = self.backend.clusters.get(cluster.db_cluster_identifier)
+                if stored is not None:
+                    stored.parameter_group = cluster.parameter_group
             cluster.__dict__["_global_write_forwarding_requested"] = bool(
                 self._get_bool_param("EnableGlobalWriteForwarding"))
             if global_cluster is not None:
@@ -574,6 +607,10 @@ def install() -> None:
     RDSResponse.delete_global_cluster = delete_global_cluster
     RDSResponse.modify_global_cluster = modify_global_cluster
     RDSResponse.create_db_cluster = _wrap_create_db_cluster(RDSResponse.create_db_cluster)
+    RDSResponse.describe_db_cluster_parameter_groups = _wrap_describe_cluster_parameter_groups(
+        RDSResponse.describe_db_cluster_parameter_groups)
+    RDSResponse.describe_db_cluster_parameters = _wrap_describe_cluster_parameter_groups(
+        RDSResponse.describe_db_cluster_parameters)
     RDSResponse.delete_db_cluster = _wrap_delete_db_cluster(RDSResponse.delete_db_cluster)
     RDSResponse.modify_db_cluster = _wrap_modify_db_cluster(RDSResponse.modify_db_cluster)
     RDSResponse._emulator_patched = True

@@ -244,6 +244,30 @@ def cluster_parameter_differences(primary: dict[str, Any], secondary: dict[str, 
     return problems
 
 
+def parameter_group_from_info(info: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The first group of an amazon.aws.rds_cluster_param_group_info result (include_parameters:
+    user) in the form cluster_parameter_differences compares; None when nothing was read."""
+    groups = (info or {}).get("db_cluster_parameter_groups") or []
+    if not groups:
+        return None
+    group = groups[0]
+    return {"name": group.get("db_cluster_parameter_group_name"), "family": group.get("db_parameter_group_family"),
+            "parameters": group.get("db_parameters") or []}
+
+
+def cluster_parameter_group_check(infos: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """Preflight's verdict on the two clusters' parameter groups: ``infos`` are the
+    rds_cluster_param_group_info results of the primary's group and the secondary's, in that order.
+    Not readable is a failure, never a pass."""
+    primary, secondary = (list(map(parameter_group_from_info, infos or [])) + [None, None])[:2]
+    if primary is None or secondary is None:
+        return {"ok": False, "detail": "cannot read both cluster parameter groups"}
+    problems = cluster_parameter_differences(primary, secondary)
+    if problems:
+        return {"ok": False, "detail": "; ".join(problems)}
+    return {"ok": True, "detail": f"same family and non-default parameters ({primary['name']}, {secondary['name']})"}
+
+
 def cluster_parameters_to_apply(parameters: list[dict[str, Any]] | None) -> list[dict[str, str]]:
     """The primary's non-default parameters in the form amazon.aws.rds_cluster_param_group takes.
     Static parameters apply at the next reboot, dynamic ones immediately (ModifyDBClusterParameterGroup
@@ -270,6 +294,7 @@ class FilterModule:
             "provision_aurora_feature_problems": aurora_feature_problems,
             "provision_global_cluster_problems": global_cluster_problems,
             "cluster_parameter_differences": cluster_parameter_differences,
+            "cluster_parameter_group_check": cluster_parameter_group_check,
             "cluster_parameters_to_apply": cluster_parameters_to_apply,
             "cluster_parameter_group_family": parameter_group_family,
         }

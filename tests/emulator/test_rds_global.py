@@ -271,3 +271,21 @@ def test_switchover_duration_is_configurable_until_reset(control):
     assert setting() == 0.5  # a refused request changes nothing, not even its valid part
     assert control("POST", "/moto-api/reset")[0] == 200
     assert setting() == SWITCHOVER_SECONDS
+
+
+def test_a_cluster_without_a_group_uses_the_family_default_group_which_exists(aws):
+    # AWS names the default cluster parameter group after the family (default.aurora-mysql8.0) and
+    # it can be described like any group; moto said default.aurora8.0 and knew no such group.
+    rds = aws("rds", PRIMARY_REGION)
+    assert _cluster(aws, PRIMARY_REGION, "pg-postgres")["DBClusterParameterGroup"] == "default.aurora-postgresql15"
+    cluster = _cluster(aws, PRIMARY_REGION, "pg-default", Engine="aurora-mysql", version="8.0.mysql_aurora.3.05.2")
+    assert cluster["DBClusterParameterGroup"] == "default.aurora-mysql8.0"
+    described = rds.describe_db_clusters(DBClusterIdentifier="pg-default")["DBClusters"][0]
+    assert described["DBClusterParameterGroup"] == "default.aurora-mysql8.0"
+    group = rds.describe_db_cluster_parameter_groups(
+        DBClusterParameterGroupName="default.aurora-mysql8.0")["DBClusterParameterGroups"][0]
+    assert group["DBParameterGroupFamily"] == "aurora-mysql8.0"
+    assert rds.describe_db_cluster_parameters(
+        DBClusterParameterGroupName="default.aurora-mysql8.0", Source="user")["Parameters"] == []
+    with pytest.raises(ClientError):
+        rds.describe_db_cluster_parameter_groups(DBClusterParameterGroupName="cpg-does-not-exist")

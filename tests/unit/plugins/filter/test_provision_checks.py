@@ -9,6 +9,7 @@ from ansible_collections.payments.region_migration.plugins.filter.provision_chec
     aurora_release,
     cidrs_overlap,
     cluster_parameter_differences,
+    cluster_parameter_group_check,
     cluster_parameters_to_apply,
     global_cluster_problems,
     parameter_group_family,
@@ -220,3 +221,28 @@ def test_filters_are_registered():
     filters = FilterModule().filters()
     assert filters["cluster_parameter_differences"] is cluster_parameter_differences
     assert filters["provision_vpc_cidr_problems"] is vpc_cidr_problems
+
+
+def _info(name, family, parameters=()):
+    group = {"db_cluster_parameter_group_name": name, "db_parameter_group_family": family,
+             "db_parameters": list(parameters)}
+    return {"db_cluster_parameter_groups": [group]}
+
+
+@pytest.mark.parametrize(
+    ("infos", "ok", "detail"),
+    [
+        ([_info("default.aurora-mysql8.0", "aurora-mysql8.0"), _info("cpg-payment-x", "aurora-mysql8.0")], True,
+         "same family and non-default parameters (default.aurora-mysql8.0, cpg-payment-x)"),
+        ([_info("p", "aurora-mysql8.0", [{"parameter_name": "binlog_format", "parameter_value": "ROW",
+                                          "source": "user"}]),
+          _info("s", "aurora-mysql8.0")], False, "binlog_format: primary ROW, secondary (default)"),
+        ([_info("p", "aurora-mysql8.0"), {"db_cluster_parameter_groups": []}], False,
+         "cannot read both cluster parameter groups"),
+        ([_info("p", "aurora-mysql8.0"), {"failed": True, "msg": "DBParameterGroupNotFound"}], False,
+         "cannot read both cluster parameter groups"),
+        ([], False, "cannot read both cluster parameter groups"),
+    ],
+)
+def test_cluster_parameter_group_check_fails_unless_both_groups_are_read_and_equal(infos, ok, detail):
+    assert cluster_parameter_group_check(infos) == {"ok": ok, "detail": detail}
