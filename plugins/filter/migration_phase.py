@@ -122,6 +122,28 @@ def migration_plan(phases: list[dict[str, Any]], state: dict[str, Any], requeste
     return {**plan, "steps": steps, "resumed": resume}
 
 
+def migration_restore_point(events: list[dict[str, Any]], run_id: str,
+                            rollback_to: str = "last_good") -> dict[str, Any]:
+    """Where a failed run goes back to: ``{changed, phase, result}``.
+
+    The run's forward step records (weight change, bake resume, shift) tell what it changed. The
+    last good phase is the last step it completed (a shift record), or the phase before a weight
+    change whose bake or switchover did not complete; ``rollback_to='zero'`` always means phase 0.
+    A run that changed nothing is refused (phase None unless rolling back to zero).
+    """
+    steps = [e for e in events or []
+             if e.get("run_id") == run_id and e.get("event") in ("weight_change", "bake_resume", "shift")
+             and e.get("direction") == "forward"]
+    if rollback_to == "zero":
+        phase = 0
+    elif not steps:
+        phase = None
+    else:
+        last = steps[-1]
+        phase = last.get("to_phase") if last.get("event") == "shift" else last.get("from_phase")
+    return {"changed": bool(steps), "phase": phase, "result": "rolled_back" if steps else "refused"}
+
+
 def migration_valid_phase(value: Any, last: int = 4) -> int | None:
     """The phase as an int if ``value`` is an integer 0..last (or its decimal string), else None.
 
@@ -150,5 +172,6 @@ class FilterModule:
             "migration_phase_path": migration_phase_path,
             "migration_resume": migration_resume,
             "migration_plan": migration_plan,
+            "migration_restore_point": migration_restore_point,
             "migration_valid_phase": migration_valid_phase,
         }

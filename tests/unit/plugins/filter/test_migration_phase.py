@@ -10,6 +10,7 @@ from ansible_collections.payments.region_migration.plugins.filter.migration_phas
     migration_phase_path,
     migration_phase_weights,
     migration_plan,
+    migration_restore_point,
     migration_resume,
     migration_target_percent,
     migration_valid_phase,
@@ -128,6 +129,7 @@ def test_filters_are_registered():
     assert set(FilterModule().filters()) == {
         "migration_target_percent", "migration_phase_weights", "migration_locate",
         "migration_phase_path", "migration_valid_phase", "migration_resume", "migration_plan",
+        "migration_restore_point",
     }
 
 
@@ -215,3 +217,39 @@ def test_plan_and_resume_are_filters():
     filters = FilterModule().filters()
     assert filters["migration_plan"] is migration_plan
     assert filters["migration_resume"] is migration_resume
+
+
+# migration_restore_point: restore.yml's choice of the phase a failed run goes back to.
+RUN = "20261130T000000Z-1"
+
+
+def _step(event: str, from_phase: int, to_phase: int, run_id: str = RUN, direction: str = "forward") -> dict:
+    return {"event": event, "run_id": run_id, "direction": direction, "from_phase": from_phase, "to_phase": to_phase}
+
+
+@pytest.mark.parametrize(
+    ("events", "rollback_to", "expected"),
+    [
+        # Nothing changed by this run: refused, nothing to restore.
+        ([], "last_good", {"changed": False, "phase": None, "result": "refused"}),
+        ([_step("weight_change", 0, 1, run_id="other")], "last_good",
+         {"changed": False, "phase": None, "result": "refused"}),
+        ([_step("noop", 1, 1)], "last_good", {"changed": False, "phase": None, "result": "refused"}),
+        # The bake of a weight change failed: back to the phase before it.
+        ([_step("weight_change", 1, 2)], "last_good", {"changed": True, "phase": 1, "result": "rolled_back"}),
+        ([_step("bake_resume", 1, 2)], "last_good", {"changed": True, "phase": 1, "result": "rolled_back"}),
+        # The last completed step (shift record) is the last good phase.
+        ([_step("weight_change", 1, 2), _step("shift", 1, 2)], "last_good",
+         {"changed": True, "phase": 2, "result": "rolled_back"}),
+        ([_step("weight_change", 1, 2), _step("shift", 1, 2), _step("weight_change", 2, 3)], "last_good",
+         {"changed": True, "phase": 2, "result": "rolled_back"}),
+        # Backward records are not forward steps of the run.
+        ([_step("weight_change", 1, 2), _step("shift", 3, 2, direction="backward")], "last_good",
+         {"changed": True, "phase": 1, "result": "rolled_back"}),
+        # migration_rollback_to=zero: always phase 0.
+        ([_step("weight_change", 2, 3)], "zero", {"changed": True, "phase": 0, "result": "rolled_back"}),
+        ([], "zero", {"changed": False, "phase": 0, "result": "refused"}),
+    ],
+)
+def test_restore_point(events, rollback_to, expected):
+    assert migration_restore_point(events, RUN, rollback_to) == expected
