@@ -9,6 +9,9 @@ from ansible_collections.payments.region_migration.plugins.filter.migration_phas
     migration_locate,
     migration_phase_path,
     migration_phase_weights,
+    migration_plan,
+    migration_restore_point,
+    migration_resume,
     migration_target_percent,
     migration_valid_phase,
 )
@@ -125,5 +128,128 @@ def test_valid_phase(value, expected):
 def test_filters_are_registered():
     assert set(FilterModule().filters()) == {
         "migration_target_percent", "migration_phase_weights", "migration_locate",
-        "migration_phase_path", "migration_valid_phase",
+        "migration_phase_path", "migration_valid_phase", "migration_resume", "migration_plan",
+        "migration_restore_point",
     }
+
+
+# migration_plan: shift.yml's whole plan (path, forward steps, resume of an interrupted bake).
+BAKE = {0: 0, 1: 30, 2: 60, 3: 90, 4: 120}
+PLAN_PHASES = [{**p, "bake_seconds": BAKE[p["phase"]]} for p in PHASES]
+NOW = 1_000_000.0
+
+
+def _weights(phase: int) -> dict[str, int]:
+    return migration_phase_weights(PLAN_PHASES[phase], SRC, TGT)
+
+
+def _state(phase: int, exact: bool = True) -> dict:
+    return {"phase": phase, "exact": exact, "weights": _weights(phase)}
+
+
+def _bake_event(to_phase: int, *, event: str = "weight_change", direction: str = "forward",
+                weights: dict | None = None, bake_seconds: int = 60, started: float = NOW - 20) -> dict:
+    """A step record as step_forward.yml writes it (the run died during its bake)."""
+    return {"event": event, "direction": direction, "from_phase": to_phase - 1, "to_phase": to_phase,
+            "weights_after": _weights(to_phase) if weights is None else weights,
+            "bake_seconds": bake_seconds, "epoch": started}
+
+
+@pytest.mark.parametrize(
+    ("state", "requested", "allow_skip", "last_event", "expected_steps", "resumed"),
+    [
+        # No audit history: every forward phase with its own bake.
+        (_state(0), 3, False, {}, [(1, 0, 30), (2, 1, 60), (3, 2, 90)], False),
+        (_state(0), 3, True, None, [(3, 0, 90)], False),
+        # Already there, nothing interrupted: no step.
+        (_state(2), 2, False, {}, [], False),
+        # Interrupted bake of phase 2 (60 s, 20 s done), re-requested: resumed for its remaining 40 s.
+        (_state(2), 2, False, _bake_event(2), [(2, 1, 40)], True),
+        # A bake_resume record that was itself interrupted resumes the same way.
+        (_state(2), 2, False, _bake_event(2, event="bake_resume"), [(2, 1, 40)], True),
+        # Remaining seconds are rounded up, never below zero.
+        (_state(2), 2, False, _bake_event(2, started=NOW - 20.5), [(2, 1, 40)], True),
+        (_state(2), 2, False, _bake_event(2, started=NOW - 600), [(2, 1, 0)], True),
+        # Resume with a later requested phase: the rest of the bake first, then the walk goes on.
+        (_state(2), 4, False, _bake_event(2), [(2, 1, 40), (3, 2, 90), (4, 3, 120)], True),
+        (_state(2), 4, True, _bake_event(2), [(2, 1, 40), (4, 2, 120)], True),
+        # Weights changed since the interrupted bake: no resume.
+        (_state(2), 3, False, _bake_event(2, weights=_weights(1)), [(3, 2, 90)], False),
+        (_state(1), 1, False, _bake_event(2), [], False),
+        # A backward step record is never resumed, nor is a bake beyond the requested phase.
+        (_state(2), 2, False, _bake_event(2, direction="backward"), [], False),
+        (_state(2), 1, False, _bake_event(2), [], False),
+        # A closed step (shift or rollback record last) is not a bake to resume.
+        (_state(2), 2, False, _bake_event(2, event="shift"), [], False),
+        (_state(2), 2, False, _bake_event(2, event="rollback"), [], False),
+    ],
+)
+def test_plan_steps_and_resume(state, requested, allow_skip, last_event, expected_steps, resumed):
+    plan = migration_plan(PLAN_PHASES, state, requested, allow_skip, last_event, NOW)
+    assert [(s["phase"], s["from"], s["bake_seconds"]) for s in plan["steps"]] == expected_steps
+    assert plan["resumed"] == (last_event if resumed else {})
+    path = migration_phase_path(PLAN_PHASES, state["phase"], state["exact"], requested, allow_skip)
+    assert {k: plan[k] for k in ("direction", "path", "from", "to")} == path
+
+
+def test_plan_backward_has_no_steps():
+    """Backward goes straight to the requested phase (step_backward.yml), never through forward steps."""
+    plan = migration_plan(PLAN_PHASES, _state(3), 1, False, _bake_event(3), NOW)
+    assert plan["direction"] == "backward"
+    assert plan["path"] == [1]
+    assert plan["steps"] == []
+    assert plan["resumed"] == {}
+
+
+def test_plan_bake_seconds_from_templated_strings():
+    """Phase entries templated from inventory variables may carry their bake as a string."""
+    phases = [{**p, "bake_seconds": str(BAKE[p["phase"]])} for p in PHASES]
+    steps = migration_plan(phases, _state(0), 1, False, {}, NOW)["steps"]
+    assert steps == [{"phase": 1, "from": 0, "bake_seconds": 30}]
+
+
+def test_plan_rejects_unknown_phase():
+    with pytest.raises(AnsibleFilterError):
+        migration_plan(PLAN_PHASES, _state(0), 9, False, {}, NOW)
+
+
+def test_plan_and_resume_are_filters():
+    filters = FilterModule().filters()
+    assert filters["migration_plan"] is migration_plan
+    assert filters["migration_resume"] is migration_resume
+
+
+# migration_restore_point: restore.yml's choice of the phase a failed run goes back to.
+RUN = "20261130T000000Z-1"
+
+
+def _step(event: str, from_phase: int, to_phase: int, run_id: str = RUN, direction: str = "forward") -> dict:
+    return {"event": event, "run_id": run_id, "direction": direction, "from_phase": from_phase, "to_phase": to_phase}
+
+
+@pytest.mark.parametrize(
+    ("events", "rollback_to", "expected"),
+    [
+        # Nothing changed by this run: refused, nothing to restore.
+        ([], "last_good", {"changed": False, "phase": None, "result": "refused"}),
+        ([_step("weight_change", 0, 1, run_id="other")], "last_good",
+         {"changed": False, "phase": None, "result": "refused"}),
+        ([_step("noop", 1, 1)], "last_good", {"changed": False, "phase": None, "result": "refused"}),
+        # The bake of a weight change failed: back to the phase before it.
+        ([_step("weight_change", 1, 2)], "last_good", {"changed": True, "phase": 1, "result": "rolled_back"}),
+        ([_step("bake_resume", 1, 2)], "last_good", {"changed": True, "phase": 1, "result": "rolled_back"}),
+        # The last completed step (shift record) is the last good phase.
+        ([_step("weight_change", 1, 2), _step("shift", 1, 2)], "last_good",
+         {"changed": True, "phase": 2, "result": "rolled_back"}),
+        ([_step("weight_change", 1, 2), _step("shift", 1, 2), _step("weight_change", 2, 3)], "last_good",
+         {"changed": True, "phase": 2, "result": "rolled_back"}),
+        # Backward records are not forward steps of the run.
+        ([_step("weight_change", 1, 2), _step("shift", 3, 2, direction="backward")], "last_good",
+         {"changed": True, "phase": 1, "result": "rolled_back"}),
+        # migration_rollback_to=zero: always phase 0.
+        ([_step("weight_change", 2, 3)], "zero", {"changed": True, "phase": 0, "result": "rolled_back"}),
+        ([], "zero", {"changed": False, "phase": 0, "result": "refused"}),
+    ],
+)
+def test_restore_point(events, rollback_to, expected):
+    assert migration_restore_point(events, RUN, rollback_to) == expected
