@@ -401,9 +401,11 @@ class Workload:
         return ledgers
 
     def report(self) -> dict:
-        ledgers = self._final_ledgers()
         now = time.time()
+        # The ledgers and the payments are read under the one lock the ticks commit under: a payment
+        # acknowledged between the two reads would otherwise count as lost (a transient false alarm).
         with self._lock:
+            ledgers = self._final_ledgers()
             payments = list(self.payments.values())
             totals = _Tally()
             phases: dict[str, _Tally] = {phase: _Tally() for phase in self.phases_seen}

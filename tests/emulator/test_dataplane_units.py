@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from emulator import appmodel, config
 from emulator.faults import FaultRegistry
 from emulator.replication import Replication, WriterDemoted
-from emulator.workload import format_report
+from emulator.workload import Payment, Workload, format_report
 
 USER_DATA = """#!/bin/bash
 set -euo pipefail
@@ -153,3 +154,42 @@ def test_format_report_is_a_readable_table():
     assert "OK: all 10 payments committed" in format_report({**report, "totals": clean, "ok": True})
     failed = {**tally, "committed": 0, "failed": 10, "lost": 0}
     assert "but 10 failed for good" in format_report({**report, "totals": failed, "ok": True})
+
+
+def _committed(key: str, scope: tuple[str, str]) -> Payment:
+    payment = Payment(key, 0.0, "0 % to eu-west-1, writer us-east-1")
+    payment.status, payment.scope = "committed", scope
+    return payment
+
+
+def test_report_never_counts_a_payment_acknowledged_while_it_reads_as_lost(replication, monkeypatch):
+    # A tick that commits while the report reads the ledgers: the report must see that payment in
+    # both (or in neither), never acknowledged yet missing from the ledger - a false "lost".
+    workload = Workload(replication, FaultRegistry())
+    scope = ("cluster", "arn:c")
+    replication.commit("arn:c", [], "pay-1", now=0.5)
+    workload.payments["pay-1"] = _committed("pay-1", scope)
+    ticked = threading.Event()
+
+    def tick():
+        with workload._lock:  # the lock every tick commits under
+            replication.commit("arn:c", [], "pay-2", now=1.0)
+            workload.payments["pay-2"] = _committed("pay-2", scope)
+        ticked.set()
+
+    read_ledger = replication.ledger_keys
+
+    def ledger_keys_during_a_tick(arn):
+        keys = read_ledger(arn)
+        threading.Thread(target=tick).start()
+        ticked.wait(0.3)
+        return keys
+
+    monkeypatch.setattr(replication, "ledger_keys", ledger_keys_during_a_tick)
+    report = workload.report()
+    assert report["totals"]["lost"] == 0 and report["missing"] == []
+    assert ticked.wait(2)
+    monkeypatch.setattr(replication, "ledger_keys", read_ledger)
+    again = workload.report()
+    assert again["totals"]["committed"] == 2 and again["totals"]["lost"] == 0
+
