@@ -92,6 +92,15 @@ def weights(aws, zone_id: str) -> dict[str, dict[str, int]]:
     return found
 
 
+def set_weights(aws, zone_id: str, source: int, target: int) -> None:
+    aws("route53", "us-east-1").change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": RECORD, "Type": rtype, "SetIdentifier": region, "Weight": weight,
+            "AliasTarget": {"DNSName": alb[0], "HostedZoneId": alb[1], "EvaluateTargetHealth": True}}}
+        for rtype in ("A", "AAAA")
+        for region, weight, alb in (("us-east-1", source, SOURCE_ALB), ("eu-west-1", target, TARGET_ALB))]})
+
+
 def writer_region(aws, identifier: str) -> str:
     return gdb.writer(gdb.read_global_cluster(aws, identifier)).split(":")[3]
 
@@ -108,10 +117,21 @@ def both(source: int, target: int) -> dict:
     return {rtype: {"us-east-1": source, "eu-west-1": target} for rtype in ("A", "AAAA")}
 
 
-def test_happy_path_moves_traffic_and_writer_and_releases_the_lock(aws, stack):
+def test_happy_path_moves_traffic_and_writer_and_releases_the_lock(aws, stack, run):
+    from ansible_collections.payments.region_migration.plugins.modules import migration_lock
+
     arn = state_machine(aws, stack)
-    seen_lock = []
-    result = execute(aws, arn, during=lambda states: seen_lock.append(lock_value(aws)))
+    seen_lock, refusals = [], []
+
+    def watch(states):
+        seen_lock.append(lock_value(aws))
+        if seen_lock[-1] and not refusals:
+            # what shift.yml runs first: migration_lock must see the execution's lock as held by another run
+            refusals.append(run(migration_lock, {
+                "name": LOCK, "owner": "bob", "run_id": "shift-2", "region": "eu-west-1",
+                "endpoint_url": aws("ssm").meta.endpoint_url, "access_key": "testing", "secret_key": "testing"}))
+
+    result = execute(aws, arn, during=watch)
 
     assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
     assert weights(aws, stack["zone_id"]) == both(0, 100)
@@ -120,6 +140,7 @@ def test_happy_path_moves_traffic_and_writer_and_releases_the_lock(aws, stack):
     # the lock was held by this execution while it ran, in migration_lock's format
     held = [lock for lock in seen_lock if lock]
     assert held and held[0]["run_id"] == result["executionArn"] and held[0]["owner"] == "stepfunctions:sfn-migration-test"
+    assert refusals and refusals[0]["failed"] and "stepfunctions:sfn-migration-test" in refusals[0]["msg"]
     # every phase of the table was shifted, in order, then the writer moved
     shifts = [s for s in result["states"] if s.startswith("Shift") and s[5:].isdigit()]
     assert shifts == [f"Shift{n}" for n in range(1, len(phase_percents()))]
@@ -175,24 +196,26 @@ def test_lock_held_by_shift_refuses(aws, stack, run):
     assert lock_value(aws)["owner"] == "alice"
 
 
-def test_execution_lock_makes_shift_refuse(aws, stack, run):
-    """While an execution holds the lock, migration_lock (what shift.yml runs) reports it as held and refuses."""
-    from ansible_collections.payments.region_migration.plugins.modules import migration_lock
-
+def test_failure_after_the_switchover_switches_the_writer_back_first(aws, stack, emulator):
+    """Started at phase 3 (read from Route 53): phase 4, the writer moves, then the execution cannot read the
+    global cluster: switchback (gated on the us-east-1 lag), then the phase-3 weights, then the lock."""
+    three = phase_percents()[3]
+    set_weights(aws, stack["zone_id"], 100 - three, three)
     arn = state_machine(aws, stack)
-    refusals = []
+    injected = []
 
-    def try_lock(states):
-        if not refusals and lock_value(aws):
-            refusals.append(run(migration_lock, {
-                "name": LOCK, "owner": "bob", "run_id": "shift-2", "region": "eu-west-1",
-                "endpoint_url": aws("ssm").meta.endpoint_url, "access_key": "testing", "secret_key": "testing"}))
+    def break_reads(states):
+        if not injected and "SwitchoverPause" in states:
+            injected.append(gdb.add_fault(emulator, "DescribeGlobalClusters", error="InternalFailure", count=4))
 
-    result = execute(aws, arn, target_phase=1, during=try_lock)
+    result = execute(aws, arn, during=break_reads)
 
-    assert refusals and refusals[0]["failed"]
-    assert "stepfunctions:sfn-migration-test" in refusals[0]["msg"]
-    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
-    assert weights(aws, stack["zone_id"]) == both(100 - phase_percents()[1], phase_percents()[1])
+    assert injected
+    assert result["status"] == "FAILED", result["states"][-10:]
+    assert result["cause"].startswith("Rolled back") and "Rate exceeded" in result["cause"]
+    assert "Switchback" in result["states"] and "SwitchbackLagVerdict" in result["states"]
+    assert result["states"].index("Switchback") < result["states"].index("RestoreWeights")
+    assert not {"Shift1", "Shift2", "Shift3"} & set(result["states"])
     assert writer_region(aws, stack["db"].identifier) == "us-east-1"
+    assert weights(aws, stack["zone_id"]) == both(100 - three, three)
     assert lock_value(aws) is None
