@@ -14,12 +14,18 @@ description:
   - With O(wait_seconds), waits up to that long until the execution has entered a new state or has ended, so
     that a playbook can print the progress of a long execution state by state (see the orchestration role's
     C(execute) entry point).
+  - With O(state_machine_arn) instead, lists the state machine's running executions and the state each one is
+    in (RV(executions)), for a status report. A state machine that does not exist has none.
   - Only reads; never changes anything, also outside check mode.
 options:
   execution_arn:
     description:
-      - ARN of the execution.
-    required: true
+      - ARN of the execution to follow.
+      - Exactly one of O(execution_arn) and O(state_machine_arn) is required.
+    type: str
+  state_machine_arn:
+    description:
+      - ARN of a state machine whose running executions to list.
     type: str
   since_event_id:
     description:
@@ -56,37 +62,63 @@ EXAMPLES = r"""
     wait_seconds: 30
   register: progress
 
+- name: List the running executions of the migration state machine
+  payments.region_migration.stepfunctions_execution_info:
+    region: eu-west-1
+    state_machine_arn: arn:aws:states:eu-west-1:123456789012:stateMachine:sfn-migration-rehearsal
+  register: running
+
 - name: Show the states it entered
   ansible.builtin.debug:
     msg: "{{ progress.states | map(attribute='name') | list }}"
 """
 
 RETURN = r"""
+executions:
+  description: With O(state_machine_arn), its running executions, newest first.
+  returned: when O(state_machine_arn) is given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The execution's name.
+      type: str
+      sample: migrate-phase4-20261130T163923
+    execution_arn:
+      description: The execution's ARN.
+      type: str
+    start_date:
+      description: When it started (ISO 8601).
+      type: str
+    state:
+      description: The state it last entered.
+      type: str
+      sample: Bake2LagWait
 status:
   description: The execution's status.
-  returned: always
+  returned: when O(execution_arn) is given
   type: str
   sample: RUNNING
 running:
   description: Whether the execution is still running.
-  returned: always
+  returned: when O(execution_arn) is given
   type: bool
 error:
   description: The error name of a failed, timed-out or aborted execution; null otherwise.
-  returned: always
+  returned: when O(execution_arn) is given
   type: str
   sample: LagAboveThreshold
 cause:
   description: The cause of a failed execution; null otherwise.
-  returned: always
+  returned: when O(execution_arn) is given
   type: str
 output:
   description: The output of a succeeded execution, parsed from JSON; null otherwise.
-  returned: always
+  returned: when O(execution_arn) is given
   type: raw
 states:
   description: The states entered after O(since_event_id), oldest first.
-  returned: always
+  returned: when O(execution_arn) is given
   type: list
   elements: dict
   contains:
@@ -106,7 +138,7 @@ states:
       type: str
 last_event_id:
   description: The newest history event read; pass it as O(since_event_id) to the next call.
-  returned: always
+  returned: when O(execution_arn) is given
   type: int
 """
 
@@ -115,7 +147,10 @@ import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import AWS_ERRORS
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (
+    AWS_ERRORS,
+    is_boto3_error_code,
+)
 
 FINISHED = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
@@ -157,7 +192,7 @@ def summary(described: dict) -> dict:
 class ExecutionReader:
     def __init__(self, module):
         self.module = module
-        self.arn = module.params["execution_arn"]
+        self.arn = module.params["execution_arn"] or module.params["state_machine_arn"]
         self.client = module.client("stepfunctions", retry_decorator=AWSRetry.jittered_backoff())
 
     def describe(self) -> dict:
@@ -166,8 +201,35 @@ class ExecutionReader:
         except AWS_ERRORS as e:
             self.module.fail_json_aws(e, msg=f"Failed to describe the execution {self.arn}")
 
-    def history(self) -> list[dict]:
-        events, kwargs = [], {"executionArn": self.arn, "maxResults": 1000}
+    def running_executions(self) -> list[dict]:
+        """The running executions of the state machine, newest first, each with the state it is in."""
+        found, kwargs = [], {"stateMachineArn": self.arn, "statusFilter": "RUNNING"}
+        try:
+            while True:
+                page = self.client.list_executions(aws_retry=True, **kwargs)
+                found.extend(page.get("executions", []))
+                if not page.get("nextToken"):
+                    break
+                kwargs["nextToken"] = page["nextToken"]
+        except is_boto3_error_code("StateMachineDoesNotExist"):
+            return []
+        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
+            self.module.fail_json_aws(e, msg=f"Failed to list the executions of {self.arn}")
+        executions = []
+        for execution in sorted(found, key=lambda e: e.get("startDate"), reverse=True):
+            states = entered_states(self.history(execution["executionArn"]), 0)
+            start = execution.get("startDate")
+            executions.append({
+                "name": execution.get("name"),
+                "execution_arn": execution["executionArn"],
+                "start_date": start.isoformat() if hasattr(start, "isoformat") else start,
+                "state": states[-1]["name"] if states else None,
+            })
+        return executions
+
+    def history(self, arn: str | None = None) -> list[dict]:
+        arn = arn or self.arn
+        events, kwargs = [], {"executionArn": arn, "maxResults": 1000}
         try:
             while True:
                 page = self.client.get_execution_history(aws_retry=True, **kwargs)
@@ -176,9 +238,11 @@ class ExecutionReader:
                     return events
                 kwargs["nextToken"] = page["nextToken"]
         except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to read the history of the execution {self.arn}")
+            self.module.fail_json_aws(e, msg=f"Failed to read the history of the execution {arn}")
 
     def run(self) -> dict:
+        if self.module.params["state_machine_arn"]:
+            return {"changed": False, "executions": self.running_executions()}
         since = self.module.params["since_event_id"]
         deadline = time.monotonic() + max(self.module.params["wait_seconds"], 0)
         while True:
@@ -194,12 +258,15 @@ class ExecutionReader:
 
 def main():
     argument_spec = dict(
-        execution_arn=dict(type="str", required=True),
+        execution_arn=dict(type="str"),
+        state_machine_arn=dict(type="str"),
         since_event_id=dict(type="int", default=0),
         wait_seconds=dict(type="int", default=0),
         poll_seconds=dict(type="int", default=2),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
+                              required_one_of=[["execution_arn", "state_machine_arn"]],
+                              mutually_exclusive=[["execution_arn", "state_machine_arn"]])
     module.exit_json(**ExecutionReader(module).run())
 
 
