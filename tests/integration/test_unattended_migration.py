@@ -139,7 +139,8 @@ def test_happy_path_moves_traffic_and_writer_and_releases_the_lock(aws, stack, r
     assert lock_value(aws) is None
     # the lock was held by this execution while it ran, in migration_lock's format
     held = [lock for lock in seen_lock if lock]
-    assert held and held[0]["run_id"] == result["executionArn"] and held[0]["owner"] == "stepfunctions:sfn-migration-test"
+    assert held and held[0]["run_id"] == result["executionArn"]
+    assert held[0]["owner"] == "stepfunctions:sfn-migration-test"
     assert refusals and refusals[0]["failed"] and "stepfunctions:sfn-migration-test" in refusals[0]["msg"]
     # every phase of the table was shifted, in order, then the writer moved
     shifts = [s for s in result["states"] if s.startswith("Shift") and s[5:].isdigit()]
