@@ -1,5 +1,6 @@
 """Issue 11: the orchestration role's state machine, executed by the emulator (Step Functions execution on).
 
+The happy path 0 -> 4 runs with the payment workload: tests/emulator/test_unattended_workload.py.
 Each test renders the role's definition (tests/state_machine_render.py) for a fresh global database, hosted zone
 and alarms, runs one execution and asserts on what it leaves in AWS: the Route 53 weights (A and AAAA), the
 Aurora writer and the SSM lock. Bakes are 1 s and lag windows 6 s (the emulator publishes the lag every 5 s).
@@ -115,37 +116,6 @@ def lock_value(aws) -> dict | None:
 
 def both(source: int, target: int) -> dict:
     return {rtype: {"us-east-1": source, "eu-west-1": target} for rtype in ("A", "AAAA")}
-
-
-def test_happy_path_moves_traffic_and_writer_and_releases_the_lock(aws, stack, run):
-    from ansible_collections.payments.region_migration.plugins.modules import migration_lock
-
-    arn = state_machine(aws, stack)
-    seen_lock, refusals = [], []
-
-    def watch(states):
-        seen_lock.append(lock_value(aws))
-        if seen_lock[-1] and not refusals:
-            # what shift.yml runs first: migration_lock must see the execution's lock as held by another run
-            refusals.append(run(migration_lock, {
-                "name": LOCK, "owner": "bob", "run_id": "shift-2", "region": "eu-west-1",
-                "endpoint_url": aws("ssm").meta.endpoint_url, "access_key": "testing", "secret_key": "testing"}))
-
-    result = execute(aws, arn, during=watch)
-
-    assert result["status"] == "SUCCEEDED", (result.get("error"), result.get("cause"))
-    assert weights(aws, stack["zone_id"]) == both(0, 100)
-    assert writer_region(aws, stack["db"].identifier) == "eu-west-1"
-    assert lock_value(aws) is None
-    # the lock was held by this execution while it ran, in migration_lock's format
-    held = [lock for lock in seen_lock if lock]
-    assert held and held[0]["run_id"] == result["executionArn"]
-    assert held[0]["owner"] == "stepfunctions:sfn-migration-test"
-    assert refusals and refusals[0]["failed"] and "stepfunctions:sfn-migration-test" in refusals[0]["msg"]
-    # every phase of the table was shifted, in order, then the writer moved
-    shifts = [s for s in result["states"] if s.startswith("Shift") and s[5:].isdigit()]
-    assert shifts == [f"Shift{n}" for n in range(1, len(phase_percents()))]
-    assert result["states"].index("Switchover") > result["states"].index(shifts[-1])
 
 
 def test_lag_spike_during_a_bake_rolls_back(aws, stack, emulator):
