@@ -33,6 +33,7 @@ except ImportError as _e:  # the module reports missing_required_lib("matplotlib
 COLORS = {"source": "#1f77b4", "target": "#ff7f0e", "pass": "#2ca02c", "fail": "#d62728",
           "rollback": "#d62728", "switchover": "#9467bd", "bake": "#2ca02c", "threshold": "#d62728"}
 REASON_CHARS = 90
+COUNTS = ("attempted", "committed", "failed", "duplicates", "lost")
 
 
 def _dt(epoch: float) -> datetime:
@@ -59,7 +60,8 @@ def _mark_events(ax, model: dict[str, Any], label: bool) -> None:
     for index, rollback in enumerate(model["rollbacks"]):
         ax.axvline(_dt(rollback["epoch"]), color=COLORS["rollback"], ls="--", lw=1.4)
         if label:
-            ax.annotate(f"ROLLBACK {rollback['from_phase']}\u2192{rollback['to_phase']}: {_short(rollback['reason'], 60)}",
+            text = f"ROLLBACK {rollback['from_phase']}\u2192{rollback['to_phase']}: {_short(rollback['reason'], 60)}"
+            ax.annotate(text,
                         xy=(_dt(rollback["epoch"]), 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, -12 - 11 * (index % 3)), textcoords="offset points",
                         fontsize=7, color=COLORS["rollback"], ha="left", va="top")
@@ -213,7 +215,8 @@ def render_html(model: dict[str, Any], svg: str) -> str:
     last = model.get("last_rollback")
     out.append('<dl class="summary" id="summary">')
     for term, value in (
-        ("audit log", f"{model['events']} records, {_when(model.get('first_epoch'))} to {_when(model.get('last_epoch'))}"),
+        ("audit log", f"{model['events']} records, "
+                      f"{_when(model.get('first_epoch'))} to {_when(model.get('last_epoch'))}"),
         ("current weights", ", ".join(f"{k} = {v}" for k, v in sorted(weights.items())) or "unknown"),
         ("current phase", "-" if model.get("current_phase") is None else str(model["current_phase"])),
         ("aurora writer", model.get("writer_region") or "unknown (no writer recorded)"),
@@ -246,13 +249,13 @@ def render_html(model: dict[str, Any], svg: str) -> str:
         totals = recon.get("totals") or {}
         out.append('<p id="payments">Payment reconciliation'
                    f"{' (workload still running)' if recon.get('running') else ''}: "
-                   + esc(", ".join(f"{k} {totals.get(k)}" for k in ("attempted", "committed", "failed", "duplicates", "lost")
-                                   if k in totals))
-                   + (f" &mdash; <span class='ok'>OK</span>" if recon.get("ok") else
+                   + esc(", ".join(f"{k} {totals.get(k)}" for k in COUNTS if k in totals))
+                   + (" &mdash; <span class='ok'>OK</span>" if recon.get("ok") else
                       (" &mdash; <span class='rollback'>NOT OK</span>" if recon.get("ok") is False else "")) + "</p>")
     else:
         out.append('<p id="payments" class="absent">Payment reconciliation: not available for this environment '
-                   "(no reconciliation source, as on real AWS): the payment columns and chart are empty on purpose.</p>")
+                   "(no reconciliation source, as on real AWS): the payment columns and chart are empty "
+                   "on purpose.</p>")
 
     out.append('<h2>Rollbacks</h2>')
     if model["rollbacks"]:
@@ -283,8 +286,10 @@ def render_html(model: dict[str, Any], svg: str) -> str:
                    "<th>seconds</th><th>reason</th></tr></thead><tbody>")
         for run in model["runs"]:
             out.append(f"<tr><td>{_when(run['epoch'])}</td><td>{esc(str(run['action']))}</td>"
-                       f"<td>{esc(str(run['result']))}</td><td>{_num(run['from_phase'])} \u2192 {_num(run['to_phase'])}</td>"
-                       f"<td class=num>{_num(run['duration_seconds'])}</td><td>{esc(str(run['reason'] or ''))}</td></tr>")
+                       f"<td>{esc(str(run['result']))}</td>"
+                       f"<td>{_num(run['from_phase'])} \u2192 {_num(run['to_phase'])}</td>"
+                       f"<td class=num>{_num(run['duration_seconds'])}</td>"
+                       f"<td>{esc(str(run['reason'] or ''))}</td></tr>")
         out.append("</tbody></table>")
     else:
         out.append('<p id="runs" class="absent">none</p>')
