@@ -199,23 +199,24 @@ class CallbackModule(DefaultCallbackModule):
                 raw = env[PROGRESS_ENV]
         if raw is None:
             return os.environ.get(PROGRESS_ENV)
-        raw = str(raw)
-        if "{{" not in raw:
-            return raw
-        if raw in self._path_cache:
-            return self._path_cache[raw]
+        if "{{" not in str(raw):
+            return str(raw)
+        if str(raw) in self._path_cache:
+            return self._path_cache[str(raw)]
         path = None
         try:
-            from ansible.template import Templar
+            from ansible.template import Templar, trust_as_template
 
             play = self._play
             manager = play.get_variable_manager()
             hosts = manager._inventory.get_hosts(play.hosts)
             variables = manager.get_vars(play=play, host=hosts[0] if hosts else None, task=task)
-            path = str(Templar(loader=manager._loader, variables=variables).template(raw))
-        except Exception:  # noqa: BLE001 - progress is a nicety; never break the run for it
+            # the task's own (trusted) expression, as the task itself templates it
+            path = str(Templar(loader=manager._loader, variables=variables).template(trust_as_template(str(raw))))
+        except Exception as e:  # noqa: BLE001 - progress is a nicety; never break the run for it
+            self._display.vvv(f"runbook: cannot resolve {PROGRESS_ENV} {raw!r}: {e}")
             path = None
-        self._path_cache[raw] = path
+        self._path_cache[str(raw)] = path
         return path
 
     def _start_task(self, task) -> None:
