@@ -143,10 +143,17 @@ def bakes(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def rollbacks(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every rollback with its reason, from and to phase, oldest first."""
+def rollbacks(events: list[dict[str, Any]], target_region: str | None = None) -> list[dict[str, Any]]:
+    """Every rollback with its reason, the phase it went back to and the target's share before and after.
+
+    The share is the clearest "from": a rollback during a bake starts between phases (the weights of
+    the phase being baked, the writer of the one before), which the audit record names by the phase
+    the live state had fully reached.
+    """
     return [{"time": e.get("time"), "epoch": e["epoch"], "from_phase": e.get("from_phase"),
              "to_phase": e.get("to_phase"), "reason": e.get("reason") or "no reason recorded",
+             "from_percent": _percent(e.get("weights_before"), target_region) if target_region else None,
+             "to_percent": _percent(e.get("weights_after"), target_region) if target_region else None,
              "run_id": e.get("run_id"), "operator": e.get("operator")}
             for e in events if e.get("event") == "rollback" and not e.get("check_mode")]
 
@@ -248,7 +255,7 @@ def build(phases: list[dict[str, Any]], events: list[dict[str, Any]], reconcilia
             last_weights = event["weights_after"]
         if event.get("event") in ("shift", "rollback") and not event.get("check_mode") and event.get("writer_after"):
             writer = event["writer_after"]
-    all_rollbacks = rollbacks(events)
+    all_rollbacks = rollbacks(events, target_region)
     totals = None
     if reconciliation:
         totals = reconciliation.get("totals") or {k: reconciliation.get(k) for k in ("attempted", "committed",

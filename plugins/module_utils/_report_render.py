@@ -50,6 +50,14 @@ def _short(text: Any, limit: int = REASON_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def _shares(rollback: dict[str, Any]) -> str:
+    """' (eu-west-1 100 -> 75 %)': the target's share before and after a rollback, when known."""
+    before, after = rollback.get("from_percent"), rollback.get("to_percent")
+    if before is None or after is None:
+        return ""
+    return f" ({before:g} \u2192 {after:g} %)"
+
+
 def _mark_events(ax, model: dict[str, Any], label: bool) -> None:
     """Bakes as shaded spans, rollbacks and writer switchovers as vertical lines, on one time axis."""
     end_default = model.get("end_epoch") or model.get("last_epoch")
@@ -60,7 +68,7 @@ def _mark_events(ax, model: dict[str, Any], label: bool) -> None:
     for index, rollback in enumerate(model["rollbacks"]):
         ax.axvline(_dt(rollback["epoch"]), color=COLORS["rollback"], ls="--", lw=1.4)
         if label:
-            text = f"ROLLBACK {rollback['from_phase']}\u2192{rollback['to_phase']}: {_short(rollback['reason'], 60)}"
+            text = f"ROLLBACK to phase {rollback['to_phase']}{_shares(rollback)}: {_short(rollback['reason'], 60)}"
             ax.annotate(text,
                         xy=(_dt(rollback["epoch"]), 1.0), xycoords=("data", "axes fraction"),
                         xytext=(3, -12 - 11 * (index % 3)), textcoords="offset points",
@@ -221,7 +229,8 @@ def render_html(model: dict[str, Any], svg: str) -> str:
         ("current phase", "-" if model.get("current_phase") is None else str(model["current_phase"])),
         ("aurora writer", model.get("writer_region") or "unknown (no writer recorded)"),
         ("rollbacks", str(len(model["rollbacks"]))),
-        ("last rollback", f"{last['from_phase']} \u2192 {last['to_phase']}: {last['reason']}" if last else "none"),
+        ("last rollback", f"to phase {last['to_phase']}{_shares(last)} at {_when(last['epoch'])}: {last['reason']}"
+         if last else "none"),
         ("lag source", model.get("lag_note") or "CloudWatch"),
     ):
         out.append(f"<dt>{esc(term)}</dt><dd>{esc(str(value))}</dd>")
@@ -259,11 +268,12 @@ def render_html(model: dict[str, Any], svg: str) -> str:
 
     out.append('<h2>Rollbacks</h2>')
     if model["rollbacks"]:
-        out.append('<table id="rollbacks"><thead><tr><th>time</th><th>from</th><th>to</th><th>reason</th>'
-                   "<th>run</th></tr></thead><tbody>")
+        out.append('<table id="rollbacks"><thead><tr><th>time</th><th>to phase</th>'
+                   f"<th>{esc(target)} share</th><th>reason</th><th>run</th></tr></thead><tbody>")
         for rb in model["rollbacks"]:
-            out.append(f'<tr class="rollback"><td>{_when(rb["epoch"])}</td><td>{_num(rb["from_phase"])}</td>'
-                       f'<td>{_num(rb["to_phase"])}</td><td class="reason">{esc(str(rb["reason"]))}</td>'
+            share = f"{_num(rb.get('from_percent'))} \u2192 {_num(rb.get('to_percent'))} %"
+            out.append(f'<tr class="rollback"><td>{_when(rb["epoch"])}</td><td>{_num(rb["to_phase"])}</td>'
+                       f'<td>{share}</td><td class="reason">{esc(str(rb["reason"]))}</td>'
                        f'<td>{esc(str(rb.get("run_id") or ""))}</td></tr>')
         out.append("</tbody></table>")
     else:

@@ -93,7 +93,8 @@ def test_bakes_completed_rolled_back_and_unfinished():
 def test_rollbacks_switchovers_runs():
     assert report.rollbacks(EVENTS) == [{"time": "t+10", "epoch": BASE + 10, "from_phase": 4, "to_phase": 1,
                                          "reason": "lag: AuroraGlobalDBRPOLag 5000 ms above 1000 ms",
-                                         "run_id": "r1", "operator": None}]
+                                         "from_percent": None, "to_percent": None, "run_id": "r1", "operator": None}]
+    assert [(r["from_percent"], r["to_percent"]) for r in report.rollbacks(EVENTS, T)] == [(100.0, 25.0)]
     assert [(s["from_region"], s["to_region"], s["phase"]) for s in report.switchovers(EVENTS)] == [(S, T, 4)]
     assert [r["result"] for r in report.runs(EVENTS)] == ["rolled_back"]
 
