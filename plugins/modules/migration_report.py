@@ -100,8 +100,8 @@ options:
   reconciliation:
     description:
       - The payment reconciliation report (the emulator's C(/_emulator/workload/report), or the
-        same JSON from C(python -m emulator workload report --json)): C(totals) and C(phases)
-        with C(committed), C(failed), C(lost) per state.
+        same JSON from C(python -m emulator workload report --json)), with C(totals) and C(phases)
+        (C(committed), C(failed), C(lost) per state).
       - Omit it where there is none (real AWS).
     type: dict
 notes:
