@@ -332,7 +332,8 @@ class CallbackModule(DefaultCallbackModule):
         self._handle_warnings_and_exception(result)
         res = result.result
         if result.task.action in C._ACTION_DEBUG:
-            lines = debug_lines(res)
+            # a debug task above its verbosity threshold has nothing to show
+            lines = None if res.get("skipped") or "skipped_reason" in res else debug_lines(res)
             if lines is not None:
                 self._emit(f"  {task_name(result.task)}:", color=C.COLOR_OK)
                 for line in lines:

@@ -88,6 +88,8 @@ def test_callback_lines_progress_and_summary(monkeypatch, capsys, tmp_path):
     show = Task(name="Show the status", action="ansible.builtin.debug", loop=None, environment=[])
     cb.v2_playbook_on_task_start(show, False)
     cb.v2_runner_on_ok(_result(show, msg=["phase 2 of 4", "lock free"]))
+    cb.v2_playbook_on_task_start(show, False)
+    cb.v2_runner_on_ok(_result(show, skipped_reason="Verbosity threshold not met.", skipped=True))
     fail = Task(name="Fail with the reason", action="ansible.builtin.fail", loop=None, environment=[])
     cb.v2_playbook_on_task_start(fail, False)
     cb.v2_runner_on_failed(_result(fail, msg="FAILED and was rolled back to phase 1"), ignore_errors=True)
@@ -102,7 +104,7 @@ def test_callback_lines_progress_and_summary(monkeypatch, capsys, tmp_path):
     assert "PASS: held 4 s" in out
     assert "Read the lock" not in out.split("SUMMARY")[0]
     assert "changed" in out and "Shift the weights" in out
-    assert "    phase 2 of 4\n    lock free" in out
+    assert "    phase 2 of 4\n    lock free" in out and "Verbosity threshold" not in out
     assert "ignored: FAILED and was rolled back" in out and "FAILED: Fail with the reason" in out
     assert "PLAY RECAP" in out
     assert "localhost                  : ok=5    changed=1    unreachable=0    failed=1    skipped=1 " in out
