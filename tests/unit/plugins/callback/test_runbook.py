@@ -181,3 +181,72 @@ def test_full_output_with_v_and_with_the_default_callback(tmp_path):
     assert "TASK [Quick and unchanged]" in _run_playbook(tmp_path, "-v")
     default = _run_playbook(tmp_path, env_extra={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.default"})
     assert "TASK [Quick and unchanged]" in default and "SUMMARY" not in default
+
+
+DELEGATED = [("v2_playbook_on_start", (None,)), ("v2_playbook_on_play_start", (SimpleNamespace(),)),
+             ("v2_playbook_on_handler_task_start", ("t",)), ("v2_runner_on_failed", ("r", False)),
+             ("v2_runner_on_unreachable", ("r",)), ("v2_runner_on_skipped", ("r",)),
+             ("v2_runner_item_on_ok", ("r",)), ("v2_runner_item_on_skipped", ("r",)),
+             ("v2_runner_item_on_failed", ("r",)), ("v2_playbook_on_include", ("f",)), ("v2_runner_retry", ("r",)),
+             ("v2_runner_on_async_poll", ("r",)), ("v2_runner_on_async_ok", ("r",)),
+             ("v2_runner_on_async_failed", ("r",)), ("v2_playbook_on_stats", ("s",))]
+
+
+@pytest.mark.parametrize("name, args", DELEGATED, ids=[d[0] for d in DELEGATED])
+def test_every_event_is_the_default_callbacks_with_v(monkeypatch, capsys, name, args):
+    cb = _callback(monkeypatch, verbosity=1)
+    called = []
+    monkeypatch.setattr(runbook.DefaultCallbackModule, name, lambda self, *a: called.append(a))
+    getattr(cb, name)(*args)
+    assert called == [args] and capsys.readouterr().out == ""
+
+
+def test_short_mode_quiet_events_and_heartbeat(monkeypatch, capsys):
+    cb = _callback(monkeypatch)
+    cb._plugin_options.update(progress_interval=0.5)
+    slow = Task(name="Create the Aurora cluster", action="rds_cluster", loop=None, environment={})
+    monkeypatch.delenv(runbook.PROGRESS_ENV, raising=False)
+    cb.v2_playbook_on_task_start(slow, False)
+    cb.v2_runner_retry(_result(slow, attempts=2, retries=30))
+    time.sleep(1.3)
+    cb.v2_runner_on_async_poll(_result(slow))
+    cb.v2_runner_item_on_ok(_result(slow))
+    cb.v2_runner_item_on_skipped(_result(slow))
+    cb.v2_runner_item_on_failed(_result(slow))
+    cb.v2_playbook_on_include(None)
+    cb.v2_runner_on_async_ok(_result(slow))
+    cb.v2_runner_on_async_failed(_result(slow, msg="job died"))
+    cb.v2_runner_on_unreachable(_result(slow, msg="no route"))
+    out = capsys.readouterr().out
+    assert "Create the Aurora cluster: retry 2 of 30" in out
+    assert "async job failed: job died" in out and "UNREACH" in out and "no route" in out
+
+
+def test_progress_path_is_templated_with_the_play_variables(monkeypatch, tmp_path):
+    cb = _callback(monkeypatch)
+    loader = SimpleNamespace()
+    manager = SimpleNamespace(_inventory=SimpleNamespace(get_hosts=lambda pattern: ["localhost"]), _loader=None,
+                              get_vars=lambda play, host, task: {"artifacts": str(tmp_path)})
+    cb._play = SimpleNamespace(hosts="all", get_variable_manager=lambda: manager, _loader=loader)
+    task = Task(name="Hold", environment=[{runbook.PROGRESS_ENV: "{{ artifacts }}/progress.log"}])
+    assert cb._resolve_progress_path(task) == f"{tmp_path}/progress.log"
+    # cached per expression; a broken play gives no progress, never an error
+    cb._play = None
+    assert cb._resolve_progress_path(task) == f"{tmp_path}/progress.log"
+    other = Task(name="Hold", environment={runbook.PROGRESS_ENV: "{{ missing }}"})
+    assert cb._resolve_progress_path(other) is None
+    assert cb._resolve_progress_path(Task(name="x", environment={runbook.PROGRESS_ENV: "/p.log"})) == "/p.log"
+
+
+def test_terminal_progress_is_rewritten_in_place(monkeypatch, capsys, tmp_path):
+    cb = _callback(monkeypatch)
+    cb._tty = True
+    monkeypatch.setattr(runbook.os, "get_terminal_size", lambda: os.terminal_size((80, 24)))
+    monkeypatch.setattr(runbook.sys.stdout, "isatty", lambda: True, raising=False)
+    task = Task(name="Wait for the switchover", action="aurora_global_switchover", loop=None, environment=[])
+    cb.v2_playbook_on_task_start(task, False)
+    time.sleep(1.3)
+    cb.v2_runner_on_ok(_result(task, changed=True))
+    out = capsys.readouterr().out
+    assert "\r\x1b[K  ..." in out and "Wait for the switchover: still running" in out
+    assert out.rstrip().endswith("Wait for the switchover")
