@@ -34,7 +34,7 @@ options:
   slow_step_seconds:
     description: An unchanged task that ran at least this long gets its own line.
     type: float
-    default: 5
+    default: 10
     ini:
       - section: callback_runbook
         key: slow_step_seconds
@@ -50,9 +50,11 @@ options:
     env:
       - name: RUNBOOK_PROGRESS_DELAY
   progress_interval:
-    description: Seconds between two progress lines when the output is not a terminal.
+    description:
+      - Seconds between two progress lines when the output is not a terminal. A task without gate progress
+        (a slow resource) gets its first "still running" line after this many seconds too.
     type: float
-    default: 15
+    default: 30
     ini:
       - section: callback_runbook
         key: progress_interval

@@ -77,8 +77,9 @@ def _mark_events(ax, model: dict[str, Any], label: bool) -> None:
         ax.axvline(_dt(switch["epoch"]), color=COLORS["switchover"], ls="-", lw=1.6)
         if label:
             ax.annotate(f"writer {switch['from_region']}\u2192{switch['to_region']}",
-                        xy=(_dt(switch["epoch"]), 0.0), xycoords=("data", "axes fraction"),
-                        xytext=(3, 4), textcoords="offset points", fontsize=7, color=COLORS["switchover"])
+                        xy=(_dt(switch["epoch"]), 0.5), xycoords=("data", "axes fraction"),
+                        xytext=(3, 0), textcoords="offset points", fontsize=8, color=COLORS["switchover"],
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": COLORS["switchover"], "lw": 0.6})
 
 
 def figure(model: dict[str, Any]):
