@@ -6,6 +6,7 @@ Speed is measured here, never by timed assertions in tests. One command from a c
 
     .venv/bin/python scripts/benchmark.py [--port 5030] [--repeat 3] [--latency-scale 10]
                                           [--skip-latency] [--skip-targets] [--steps] [--targets-only]
+    .venv/bin/python scripts/benchmark.py --report-only   # RESULTS.md and README summary from results.json
 
 Per repeat, on a fresh emulator: the us-east-1 baseline, then provision.yml cold, again (no-op), and with
 --check. Each reports wall-clock seconds, tasks run and changed (the play recap), and the AWS API requests
@@ -351,6 +352,33 @@ def markdown(report_data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def readme_summary(report_data: dict) -> str:
+    """The few lines README.md shows between its benchmark-summary markers."""
+    summary = report_data["summary"]
+    lines = [f"Commit `{report_data['git']}`, {report_data['date']}, {report_data['machine']['cpus']} CPUs "
+             f"(load average {report_data['machine']['load']} at start), {report_data['repeat']} repeat(s):", ""]
+    for name in ("provision cold", "provision warm (no-op)", "provision --check", "provision cold, latency mode"):
+        if name in summary:
+            row = summary[name]
+            lines.append(f"- {name}: {row['seconds']['median']:g} s, {row['requests']['median']:g} AWS requests"
+                         + (f", {row['tasks']['median']:g} tasks, changed {row['changed']['median']:g}"
+                            if "tasks" in row else
+                            f" (longest wait {row['longest_wait']:g} s, sum of waits {row['sum_of_waits']:g} s)"))
+    for target in summary["targets"]:
+        lines.append(f"- target {target['target']}: {target['measured']} "
+                     f"({'met' if target['met'] else 'missed, see RESULTS.md'})")
+    return "\n".join(lines)
+
+
+def update_readme(report_data: dict) -> None:
+    readme = REPO / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- benchmark-summary -->", "<!-- /benchmark-summary -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(f"{head}{start}\n{readme_summary(report_data)}\n{end}{rest.split(end, 1)[1]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", default=os.environ.get("BENCHMARK_EMULATOR_PORT", "5030"))
@@ -363,7 +391,14 @@ def main() -> int:
     parser.add_argument("--steps", action="store_true", help="also time every step of a full rehearsal once")
     parser.add_argument("--targets-only", action="store_true", help="measure only the issue-10 migration targets")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results.json and RESULTS.md")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only rewrite benchmarks/RESULTS.md and the README summary from benchmarks/results.json")
     args = parser.parse_args()
+    if args.report_only:
+        report_data = json.loads((RESULTS_DIR / "results.json").read_text())
+        (RESULTS_DIR / "RESULTS.md").write_text(markdown(report_data))
+        update_readme(report_data)
+        return 0
 
     env = {**os.environ, "EMULATOR_PORT": str(args.port), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
            "PATH": f"{REPO / '.venv/bin'}:{os.environ['PATH']}"}
@@ -420,6 +455,7 @@ def main() -> int:
         RESULTS_DIR.mkdir(exist_ok=True)
         (RESULTS_DIR / "results.json").write_text(json.dumps(report_data, indent=2) + "\n")
         (RESULTS_DIR / "RESULTS.md").write_text(markdown(report_data))
+        update_readme(report_data)
         print(f"results: {(RESULTS_DIR / 'RESULTS.md').relative_to(REPO)}; log {log_path.relative_to(REPO)}")
     return 1 if failed else 0
 
