@@ -206,15 +206,16 @@ def fresh_emulator(emulator: list[str], env: dict[str, str], log) -> None:
     subprocess.run([*emulator, "start"], cwd=REPO, env=env, stdout=log, check=True)
 
 
-def measure_provisioning(env: dict[str, str], emulator: list[str], log) -> dict:
+def measure_provisioning(env: dict[str, str], emulator: list[str], log, check: bool = True) -> dict:
     """Baseline, then provision cold, warm (no-op) and --check on one fresh emulator."""
     runs: dict[str, dict] = {}
     fresh_emulator(emulator, env, log)
+    steps = [("baseline", ["playbooks/baseline.yml"]), ("provision cold", ["playbooks/provision.yml"]),
+             ("provision warm (no-op)", ["playbooks/provision.yml"])]
+    if check:
+        steps.append(("provision --check", ["playbooks/provision.yml", "--check"]))
     try:
-        for name, step in (("baseline", ["playbooks/baseline.yml"]),
-                           ("provision cold", ["playbooks/provision.yml"]),
-                           ("provision warm (no-op)", ["playbooks/provision.yml"]),
-                           ("provision --check", ["playbooks/provision.yml", "--check"])):
+        for name, step in steps:
             runs[name] = measured(step, env, log)
             report(name, runs[name])
             if runs[name]["rc"] != 0:
@@ -391,10 +392,26 @@ def main() -> int:
     parser.add_argument("--steps", action="store_true", help="also time every step of a full rehearsal once")
     parser.add_argument("--targets-only", action="store_true", help="measure only the issue-10 migration targets")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results.json and RESULTS.md")
+    parser.add_argument("--skip-check", action="store_true", help="no provision --check run")
+    parser.add_argument("--json-out", type=Path, help="also write the report to this file")
     parser.add_argument("--report-only", action="store_true",
                         help="only rewrite benchmarks/RESULTS.md and the README summary from benchmarks/results.json")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="REPORT",
+                        help="merge reports of separate runs (--json-out) into benchmarks/results.json and RESULTS.md")
     args = parser.parse_args()
-    if args.report_only:
+    if args.merge:
+        reports = [json.loads(path.read_text()) for path in args.merge]
+        merged = {**reports[0], "repeats": [r for rep in reports for r in rep["repeats"]],
+                  "latency": [r for rep in reports for r in rep["latency"]],
+                  "targets": [t for rep in reports for t in rep["targets"]],
+                  "failed": any(rep["failed"] for rep in reports),
+                  "merged_from": [{"date": rep["date"], "git": rep["git"], "load": rep["machine"]["load"]}
+                                  for rep in reports]}
+        merged["repeat"] = len(merged["repeats"])
+        merged["summary"] = summarise(merged["repeats"], merged["latency"])
+        RESULTS_DIR.mkdir(exist_ok=True)
+        (RESULTS_DIR / "results.json").write_text(json.dumps(merged, indent=2) + "\n")
+    if args.report_only or args.merge:
         report_data = json.loads((RESULTS_DIR / "results.json").read_text())
         (RESULTS_DIR / "RESULTS.md").write_text(markdown(report_data))
         update_readme(report_data)
@@ -417,7 +434,7 @@ def main() -> int:
         if not args.targets_only:
             for repeat in range(args.repeat):
                 print(f"-- repeat {repeat + 1}/{args.repeat}", flush=True)
-                repeats.append(measure_provisioning(env, emulator, log))
+                repeats.append(measure_provisioning(env, emulator, log, check=not args.skip_check))
                 failed |= any(run["rc"] != 0 for run in repeats[-1].values())
                 if failed:
                     break
@@ -448,6 +465,8 @@ def main() -> int:
         "summary": summarise(repeats, latency), "repeats": repeats, "latency": latency,
         "steps": steps, "failed": failed, "targets": targets}
     (out_dir / f"benchmark-{stamp}.json").write_text(json.dumps(report_data, indent=2) + "\n")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report_data, indent=2) + "\n")
     for target in report_data["summary"]["targets"]:
         print(f"target  {target['target']:<58} {target['measured']!s:>6} (limit {target['limit']}) "
               f"{'met' if target['met'] else 'MISSED'}", flush=True)
