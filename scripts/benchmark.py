@@ -236,8 +236,8 @@ def measure_latency(env: dict[str, str], emulator: list[str], scale: float, log)
         emulator_api(endpoint, "POST", "/_emulator/config", {"latency_scale": scale})
         figures = emulator_api(endpoint, "GET", "/_emulator/latency")["resources"]
         poll = max(1, round(30 * scale / 60))
-        run = measured(["playbooks/provision.yml", "-e", f"database_wait_poll_seconds={poll}",
-                        "-e", f"network_nat_gateway_poll_seconds={max(1, round(10 * scale / 60))}"], env, log)
+        polls = {"database_wait_poll_seconds": poll, "network_nat_gateway_poll_seconds": max(1, round(10 * scale / 60))}
+        run = measured(["playbooks/provision.yml", "-e", json.dumps(polls)], env, log)  # JSON: integers stay integers
     finally:
         subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
     waits = {kind: figures[kind]["seconds"] for kind in PROVISION_WAITS}
