@@ -118,10 +118,13 @@ def cmd_start(args) -> int:
         return 2
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     log_path = STATE_DIR / f"emulator-{port}.log"
+    env = dict(os.environ)
+    if args.latency is not None:
+        env["EMULATOR_LATENCY_SCALE"] = str(args.latency)
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "emulator", "serve", "--host", args.host, "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
             cwd=str(Path(__file__).resolve().parent.parent), start_new_session=True,
         )
     _pid_file(port).write_text(f"{process.pid}\n")
@@ -254,6 +257,9 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="cmd", required=True)
     start = sub.add_parser("start")
     start.add_argument("--timeout", type=float, default=60)
+    start.add_argument("--latency", type=float, nargs="?", const=1.0, metavar="SCALE",
+                       help="realistic-latency mode: SCALE emulator seconds per real AWS minute of a slow "
+                            "resource's wait (default 1; emulator/latency.py)")
     sub.add_parser("stop")
     sub.add_parser("status")
     serve = sub.add_parser("serve")

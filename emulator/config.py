@@ -40,6 +40,10 @@ SETTINGS: dict[str, Setting] = {
         "EMULATOR_RETRY_MAX_SECONDS", 1.0, 0.0, "longest retry delay"),
     "lag_min_ms": Setting("EMULATOR_LAG_MIN_MS", 100.0, 0.0, "lowest simulated baseline replication lag"),
     "lag_max_ms": Setting("EMULATOR_LAG_MAX_MS", 300.0, 0.0, "highest simulated baseline replication lag"),
+    "latency_scale": Setting(
+        "EMULATOR_LATENCY_SCALE", 0.0, 0.0,
+        "realistic-latency mode: emulator seconds per real AWS minute of a slow resource's wait (0 = off; "
+        "see emulator/latency.py)"),
 }
 
 _OVERRIDES: dict[str, float] = {}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-from . import config
+from . import config, latency
 from .faults import API_PREFIX, FaultRegistry
+from .request_counter import COUNTER
 from .signals import publish_once, secondary_clusters
 from .workload import WORKLOAD
 
@@ -57,6 +58,7 @@ def reset_runtime_config() -> None:
     """Called on /moto-api/reset: settings back to the environment's, the data plane emptied."""
     config.reset()
     WORKLOAD.reset()
+    COUNTER.reset()
 
 
 START_FIELDS = {"rate", "zone_name", "record_name", "target_region", "switchover_write_block_seconds",
@@ -111,6 +113,12 @@ def handle(environ, start_response, registry: FaultRegistry) -> list[bytes]:
         return _json(start_response, "200 OK", {"status": "ok"})
     if path == "/config":
         return _config(environ, start_response, method)
+    if path == "/requests":
+        if method not in ("GET", "DELETE"):
+            return _json(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed"})
+        return _json(start_response, "200 OK", COUNTER.snapshot(reset=method == "DELETE"))
+    if path == "/latency":
+        return _json(start_response, "200 OK", latency.describe())
     if path == "/signals/publish":
         if method != "POST":
             return _json(start_response, "405 Method Not Allowed", {"error": f"{method} not allowed"})

@@ -75,7 +75,9 @@ class _Operation:
 
 
 def _switchover_seconds() -> float:
-    return config.get("switchover_seconds")
+    from .latency import switchover_seconds
+
+    return switchover_seconds(config.get("switchover_seconds"))
 
 
 # Observers of switchovers/failovers (the data plane): ``started(global_cluster, op)`` when an

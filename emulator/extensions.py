@@ -13,7 +13,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import ext_autoscaling, ext_cloudwatch, ext_elbv2, ext_iam, ext_kms, ext_rds
+    from . import ext_autoscaling, ext_cloudwatch, ext_elbv2, ext_iam, ext_kms, ext_rds, latency
 
     ext_autoscaling.install()
     ext_cloudwatch.install()
@@ -21,4 +21,5 @@ def install() -> None:
     ext_iam.install()
     ext_kms.install()
     ext_rds.install()
+    latency.install()
     _installed = True

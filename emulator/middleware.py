@@ -10,6 +10,7 @@ import io
 
 from . import control
 from .faults import _CREDENTIAL_SCOPE, API_PREFIX, REGISTRY, FaultRegistry, _action_of, _error_response
+from .request_counter import COUNTER
 
 
 class FaultMiddleware:
@@ -32,8 +33,11 @@ class FaultMiddleware:
             environ["wsgi.input"] = io.BytesIO(body)
         scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
         service, region = (scope.group("service"), scope.group("region")) if scope else (None, None)
+        action = _action_of(environ, body)
+        if not path.startswith("/moto-api"):
+            COUNTER.count(service, region, action, environ.get("REQUEST_METHOD", "GET"), path)
         fault = self.registry.take_api_error(
-            service, region, _action_of(environ, body), environ.get("REQUEST_METHOD", "GET"), path
+            service, region, action, environ.get("REQUEST_METHOD", "GET"), path
         )
         if fault is not None:
             status, headers, payload = _error_response(fault, environ, service)

@@ -1,15 +1,29 @@
 #!/usr/bin/env python3
-"""Benchmark: time every step of a full rehearsal against a fresh local emulator.
+"""Benchmark: provisioning cold, warm (no-op) and in check mode, in realistic-latency mode, and the rehearsal.
 
-Speed is measured here, never by timed assertions in tests. Each step is one ansible-playbook
-run; the table and a JSON file (artifacts/benchmark/) record wall-clock seconds per step, so two
-commits can be compared on the same machine:
+Speed is measured here, never by timed assertions in tests. One command from a clean clone
+(`make benchmark`); every run starts its own emulator on --port:
 
-    .venv/bin/python scripts/benchmark.py [--port 5030] [--repeat 1] [--targets-only]
+    .venv/bin/python scripts/benchmark.py [--port 5030] [--repeat 3] [--latency-scale 10]
+                                          [--skip-latency] [--skip-targets] [--steps] [--targets-only]
+    .venv/bin/python scripts/benchmark.py --report-only   # RESULTS.md and README summary from results.json
 
-After the rehearsal steps it measures the issue-10 targets of the migration engine on a fresh
-emulator built by the molecule migration fixture (files/fixture.py), and reports each with its
-target and whether it is met (a report, never an assertion):
+Per repeat, on a fresh emulator: the us-east-1 baseline, then provision.yml cold, again (no-op), and with
+--check. Each reports wall-clock seconds, tasks run and changed (the play recap), and the AWS API requests
+the emulator answered during it (its request counter, /_emulator/requests), in total and per service.
+Then, on another fresh emulator, the baseline and a cold provision in realistic-latency mode
+(emulator/latency.py, --latency-scale emulator seconds per real AWS minute): its wall time is compared with
+the sum of the slow resources' waits (what a serial provisioning pays) and with the longest single wait.
+The role polls are scaled like the waits (a 30 s poll becomes 30 s x scale / 60).
+
+The median, min and max over the repeats go to benchmarks/results.json and benchmarks/RESULTS.md (kept in
+the repository, with the commit, the machine and the date), each target with its verdict and, when missed,
+by how much. Logs go to artifacts/benchmark/.
+
+--steps also times every step of a full rehearsal once (the table of earlier versions). After that the
+issue-10 targets of the migration engine are measured on a fresh emulator built by the molecule migration
+fixture (files/fixture.py), each reported with its target and whether it is met (a report, never an
+assertion):
 
 - a shift with zero bake, gates and audit included: under 10 s;
 - a bake of N s: N s plus at most one poll interval (the hold gate's own elapsed time);
@@ -25,6 +39,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +49,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "benchmarks"
 STEPS: list[tuple[str, list[str]]] = [
     ("baseline (us-east-1)", ["playbooks/baseline.yml"]),
     ("provision (eu-west-1)", ["playbooks/provision.yml"]),
@@ -49,6 +65,12 @@ STEPS: list[tuple[str, list[str]]] = [
     ("status", ["playbooks/status.yml"]),
     ("teardown", ["playbooks/teardown.yml"]),
 ]
+# The slow resources provision.yml creates and waits for (emulator/latency.py figures): a serial
+# provisioning pays the sum of their waits (the two Aurora instances come up together, as do the three
+# NAT gateways); the Aurora secondary cluster is the longest single wait.
+PROVISION_WAITS = ["aurora_cluster", "aurora_instance", "nat_gateway", "load_balancer", "acm_validation"]
+TARGET_NOOP_RATIO = 0.3
+TARGET_LATENCY_RATIO = 1.3
 
 
 def run_step(args: list[str], env: dict[str, str], log) -> tuple[float, int]:
@@ -153,49 +175,307 @@ def measure_targets(env: dict[str, str], emulator: list[str], log) -> list[dict]
     return targets
 
 
+# --------------------------------------------------------------------------- provisioning (issue 14)
+
+
+def emulator_api(endpoint: str, method: str, path: str, payload: dict | None = None) -> dict:
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(f"{endpoint}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def measured(args: list[str], env: dict[str, str], log) -> dict:
+    """One ansible-playbook run: seconds, rc, the play recap's tasks and the AWS requests it caused."""
+    endpoint = f"http://127.0.0.1:{env['EMULATOR_PORT']}"
+    emulator_api(endpoint, "DELETE", "/_emulator/requests")
+    started = time.monotonic()
+    process = subprocess.run([str(REPO / ".venv/bin/ansible-playbook"), *args], cwd=REPO, env=env,
+                             capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    log.write(f"== ansible-playbook {' '.join(args)}\n{process.stdout}{process.stderr}")
+    log.flush()
+    requests = emulator_api(endpoint, "DELETE", "/_emulator/requests")
+    return {"seconds": round(seconds, 2), "rc": process.returncode, "tasks": recap_tasks(process.stdout),
+            "requests": requests["total"], "requests_by_service": requests["by_service"]}
+
+
+def fresh_emulator(emulator: list[str], env: dict[str, str], log) -> None:
+    subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
+    subprocess.run([*emulator, "start"], cwd=REPO, env=env, stdout=log, check=True)
+
+
+def measure_provisioning(env: dict[str, str], emulator: list[str], log, check: bool = True) -> dict:
+    """Baseline, then provision cold, warm (no-op) and --check on one fresh emulator."""
+    runs: dict[str, dict] = {}
+    fresh_emulator(emulator, env, log)
+    steps = [("baseline", ["playbooks/baseline.yml"]), ("provision cold", ["playbooks/provision.yml"]),
+             ("provision warm (no-op)", ["playbooks/provision.yml"])]
+    if check:
+        steps.append(("provision --check", ["playbooks/provision.yml", "--check"]))
+    try:
+        for name, step in steps:
+            runs[name] = measured(step, env, log)
+            report(name, runs[name])
+            if runs[name]["rc"] != 0:
+                break
+    finally:
+        subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
+    return runs
+
+
+def measure_latency(env: dict[str, str], emulator: list[str], scale: float, log) -> dict:
+    """Baseline without latency, then provision cold with latency_scale = scale (polls scaled alike)."""
+    endpoint = f"http://127.0.0.1:{env['EMULATOR_PORT']}"
+    fresh_emulator(emulator, env, log)
+    try:
+        baseline = measured(["playbooks/baseline.yml"], env, log)
+        if baseline["rc"] != 0:
+            return {"baseline": baseline}
+        emulator_api(endpoint, "POST", "/_emulator/config", {"latency_scale": scale})
+        figures = emulator_api(endpoint, "GET", "/_emulator/latency")["resources"]
+        poll = max(1, round(30 * scale / 60))
+        polls = {"database_wait_poll_seconds": poll, "network_nat_gateway_poll_seconds": max(1, round(10 * scale / 60))}
+        run = measured(["playbooks/provision.yml", "-e", json.dumps(polls)], env, log)  # JSON: integers stay integers
+    finally:
+        subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
+    waits = {kind: figures[kind]["seconds"] for kind in PROVISION_WAITS}
+    run.update(scale=scale, waits=waits, sum_of_waits=round(sum(waits.values()), 1),
+               longest_wait=max(waits.values()), poll_seconds=poll)
+    report("provision cold, latency mode", run)
+    return run
+
+
+def report(name: str, run: dict) -> None:
+    tasks, rc = run["tasks"], run["rc"]
+    print(f"{name:<32} {run['seconds']:8.1f} s  tasks {tasks['total']:>4} changed {tasks['changed']:>3}  "
+          f"AWS requests {run['requests']:>5}  {'ok' if rc == 0 else f'FAILED rc={rc}'}", flush=True)
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": round(statistics.median(values), 2), "min": round(min(values), 2),
+            "max": round(max(values), 2), "n": len(values)}
+
+
+def summarise(repeats: list[dict], latency: list[dict]) -> dict:
+    """Median, min and max per measure over the repeats, and the issue-14 targets with their verdicts."""
+    summary: dict = {}
+    for name in ("baseline", "provision cold", "provision warm (no-op)", "provision --check"):
+        runs = [r[name] for r in repeats if name in r and r[name]["rc"] == 0]
+        if runs:
+            summary[name] = {"seconds": spread([r["seconds"] for r in runs]),
+                             "tasks": spread([r["tasks"]["total"] for r in runs]),
+                             "changed": spread([r["tasks"]["changed"] for r in runs]),
+                             "requests": spread([r["requests"] for r in runs]),
+                             "requests_by_service": runs[-1]["requests_by_service"]}
+    targets = []
+    cold, warm = summary.get("provision cold"), summary.get("provision warm (no-op)")
+    if cold and warm:
+        ratio = warm["seconds"]["median"] / cold["seconds"]["median"]
+        targets.append({"target": "no-op provision <= 0.3 x cold", "measured": round(ratio, 2),
+                        "limit": TARGET_NOOP_RATIO, "met": ratio <= TARGET_NOOP_RATIO,
+                        "detail": f"{warm['seconds']['median']} s no-op / {cold['seconds']['median']} s cold; "
+                                  f"the no-op run makes {warm['requests']['median']:g} AWS requests in "
+                                  f"{warm['tasks']['median']:g} tasks (cold: {cold['requests']['median']:g} in "
+                                  f"{cold['tasks']['median']:g})"})
+        changed = max(r["provision warm (no-op)"]["tasks"]["changed"] for r in repeats if "provision warm (no-op)" in r)
+        targets.append({"target": "second provision reports changed=0", "measured": changed, "limit": 0,
+                        "met": changed == 0})
+    good = [run for run in latency if run.get("rc") == 0]
+    if good:
+        walls = [run["seconds"] for run in good]
+        summary["provision cold, latency mode"] = {
+            "seconds": spread(walls), "scale": good[0]["scale"], "waits": good[0]["waits"],
+            "sum_of_waits": good[0]["sum_of_waits"], "longest_wait": good[0]["longest_wait"],
+            "requests": spread([run["requests"] for run in good]), "poll_seconds": good[0]["poll_seconds"]}
+        wall, longest = statistics.median(walls), good[0]["longest_wait"]
+        ratio = wall / longest
+        detail = (f"{wall:.1f} s wall against a longest single wait of {longest:g} s (Aurora secondary cluster) "
+                  f"and a sum of waits of {good[0]['sum_of_waits']:g} s at latency_scale {good[0]['scale']:g}")
+        if cold:
+            detail += (f"; the same provisioning without latency takes {cold['seconds']['median']} s of API "
+                       "round trips, which overlap the waits only after the database has been requested")
+        targets.append({"target": "latency-mode provision <= 1.3 x the longest single wait",
+                        "measured": round(ratio, 2), "limit": TARGET_LATENCY_RATIO,
+                        "met": ratio <= TARGET_LATENCY_RATIO, "detail": detail,
+                        "sum_of_waits_ratio": round(wall / good[0]["sum_of_waits"], 2)})
+    summary["targets"] = targets
+    return summary
+
+
+def markdown(report_data: dict) -> str:
+    summary = report_data["summary"]
+    lines = ["# Benchmark results", "",
+             "Written by `make benchmark` (scripts/benchmark.py); the raw runs are in results.json.", "",
+             f"- commit: `{report_data['git']}`", f"- date (UTC): {report_data['date']}",
+             f"- machine: {report_data['machine']['cpus']} CPUs, {report_data['machine']['platform']}, "
+             f"Python {report_data['machine']['python']}, load average at start {report_data['machine']['load']}",
+             f"- repeats: {report_data['repeat']} (median, min-max)", "",
+             "| run | seconds | tasks | changed | AWS requests |", "|---|---|---|---|---|"]
+
+    def cell(stats: dict) -> str:
+        return f"{stats['median']:g} ({stats['min']:g}-{stats['max']:g})"
+
+    for name in ("baseline", "provision cold", "provision warm (no-op)", "provision --check"):
+        if name in summary:
+            row = summary[name]
+            lines.append(f"| {name} | {cell(row['seconds'])} | {cell(row['tasks'])} | {cell(row['changed'])} | "
+                         f"{cell(row['requests'])} |")
+    latency = summary.get("provision cold, latency mode")
+    if latency:
+        lines.append(f"| provision cold, latency mode (scale {latency['scale']:g}) | {cell(latency['seconds'])} | | | "
+                     f"{cell(latency['requests'])} |")
+        lines += ["", f"Realistic-latency mode: latency_scale {latency['scale']:g} emulator s per real minute, role "
+                  f"polls every {latency['poll_seconds']} s. Waits: "
+                  + ", ".join(f"{k} {v:g} s" for k, v in latency["waits"].items())
+                  + f"; sum {latency['sum_of_waits']:g} s, longest {latency['longest_wait']:g} s."]
+    lines += ["", "AWS requests per service (last repeat):", ""]
+    for name in ("baseline", "provision cold", "provision warm (no-op)", "provision --check"):
+        if name in summary:
+            lines.append(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in summary[name]["requests_by_service"].items()))
+    lines += ["", "## Targets (issue 14)", "", "| target | measured | limit | verdict |", "|---|---|---|---|"]
+    for target in summary["targets"]:
+        verdict = "met" if target["met"] else f"MISSED by {abs(target['measured'] - target['limit']):.2f}"
+        lines.append(f"| {target['target']} | {target['measured']} | {target['limit']} | {verdict} |")
+    for target in summary["targets"]:
+        if target.get("detail"):
+            lines.append(f"\n- {target['target']}: {target['detail']}.")
+    notes = RESULTS_DIR / "NOTES.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
+    if report_data.get("targets"):
+        lines += ["", "## Issue-10 targets (migration engine)", "", "| target | measured | limit | verdict |",
+                  "|---|---|---|---|"]
+        for target in report_data["targets"]:
+            lines.append(f"| {target['target']} | {target['measured']} {target['unit']} | {target['limit']} | "
+                         f"{'met' if target['met'] else 'NOT MET'} |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_summary(report_data: dict) -> str:
+    """The few lines README.md shows between its benchmark-summary markers."""
+    summary = report_data["summary"]
+    lines = [f"Commit `{report_data['git']}`, {report_data['date']}, {report_data['machine']['cpus']} CPUs "
+             f"(load average {report_data['machine']['load']} at start), {report_data['repeat']} repeat(s):", ""]
+    for name in ("provision cold", "provision warm (no-op)", "provision --check", "provision cold, latency mode"):
+        if name in summary:
+            row = summary[name]
+            lines.append(f"- {name}: {row['seconds']['median']:g} s, {row['requests']['median']:g} AWS requests"
+                         + (f", {row['tasks']['median']:g} tasks, changed {row['changed']['median']:g}"
+                            if "tasks" in row else
+                            f" (longest wait {row['longest_wait']:g} s, sum of waits {row['sum_of_waits']:g} s)"))
+    for target in summary["targets"]:
+        lines.append(f"- target {target['target']}: {target['measured']} "
+                     f"({'met' if target['met'] else 'missed, see RESULTS.md'})")
+    return "\n".join(lines)
+
+
+def update_readme(report_data: dict) -> None:
+    readme = REPO / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- benchmark-summary -->", "<!-- /benchmark-summary -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(f"{head}{start}\n{readme_summary(report_data)}\n{end}{rest.split(end, 1)[1]}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", default=os.environ.get("BENCHMARK_EMULATOR_PORT", "5030"))
-    parser.add_argument("--repeat", type=int, default=1, help="full runs, each on a reset emulator")
+    parser.add_argument("--repeat", type=int, default=3, help="provisioning measurements, each on a fresh emulator")
+    parser.add_argument("--latency-scale", type=float, default=10.0,
+                        help="emulator seconds per real AWS minute in the realistic-latency run (default 10)")
+    parser.add_argument("--latency-repeat", type=int, help="latency-mode runs (default: --repeat)")
+    parser.add_argument("--skip-latency", action="store_true", help="no realistic-latency run")
+    parser.add_argument("--skip-targets", action="store_true", help="do not measure the issue-10 migration targets")
+    parser.add_argument("--steps", action="store_true", help="also time every step of a full rehearsal once")
     parser.add_argument("--targets-only", action="store_true", help="measure only the issue-10 migration targets")
+    parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results.json and RESULTS.md")
+    parser.add_argument("--skip-check", action="store_true", help="no provision --check run")
+    parser.add_argument("--json-out", type=Path, help="also write the report to this file")
+    parser.add_argument("--report-only", action="store_true",
+                        help="only rewrite benchmarks/RESULTS.md and the README summary from benchmarks/results.json")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="REPORT",
+                        help="merge reports of separate runs (--json-out) into benchmarks/results.json and RESULTS.md")
     args = parser.parse_args()
+    if args.merge:
+        reports = [json.loads(path.read_text()) for path in args.merge]
+        merged = {**reports[0], "repeats": [r for rep in reports for r in rep["repeats"]],
+                  "latency": [r for rep in reports for r in rep["latency"]],
+                  "targets": [t for rep in reports for t in rep["targets"]],
+                  "failed": any(rep["failed"] for rep in reports),
+                  "merged_from": [{"date": rep["date"], "git": rep["git"], "load": rep["machine"]["load"]}
+                                  for rep in reports]}
+        merged["repeat"] = len(merged["repeats"])
+        merged["summary"] = summarise(merged["repeats"], merged["latency"])
+        RESULTS_DIR.mkdir(exist_ok=True)
+        (RESULTS_DIR / "results.json").write_text(json.dumps(merged, indent=2) + "\n")
+    if args.report_only or args.merge:
+        report_data = json.loads((RESULTS_DIR / "results.json").read_text())
+        (RESULTS_DIR / "RESULTS.md").write_text(markdown(report_data))
+        update_readme(report_data)
+        return 0
 
     env = {**os.environ, "EMULATOR_PORT": str(args.port), "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
            "PATH": f"{REPO / '.venv/bin'}:{os.environ['PATH']}"}
+    env.pop("EMULATOR_LATENCY_SCALE", None)  # latency mode only where this script turns it on
     out_dir = REPO / "artifacts" / "benchmark"
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     log_path = out_dir / f"benchmark-{stamp}.log"
     emulator = [sys.executable, "-m", "emulator", "--port", str(args.port)]
-    results: list[dict] = []
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    steps: list[dict] = []
+    repeats: list[dict] = []
+    latency: list[dict] = []
     failed = False
     with open(log_path, "w") as log:
-        for repeat in range(0 if args.targets_only else args.repeat):
-            subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
-            subprocess.run([*emulator, "start"], cwd=REPO, env=env, stdout=log, check=True)
-            try:
-                for name, step in STEPS:
-                    seconds, rc = run_step(step, env, log)
-                    results.append({"run": repeat + 1, "step": name, "seconds": round(seconds, 2), "rc": rc})
-                    print(f"{repeat + 1}  {name:<36} {seconds:8.1f} s  {'ok' if rc == 0 else f'FAILED rc={rc}'}",
-                          flush=True)
-                    if rc != 0:
-                        failed = True
-                        break
-            finally:
-                subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
-            if failed:
-                break
-        targets = [] if failed else measure_targets(env, emulator, log)
-    total = sum(r["seconds"] for r in results)
-    report = {"date": stamp, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                         "platform": platform.platform()},
-              "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                                    text=True, check=False).stdout.strip(),
-              "steps": results, "total_seconds": round(total, 2), "failed": failed, "targets": targets}
-    report_path = out_dir / f"benchmark-{stamp}.json"
-    report_path.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"total {total:.1f} s; report {report_path.relative_to(REPO)}; log {log_path.relative_to(REPO)}")
+        if not args.targets_only:
+            for repeat in range(args.repeat):
+                print(f"-- repeat {repeat + 1}/{args.repeat}", flush=True)
+                repeats.append(measure_provisioning(env, emulator, log, check=not args.skip_check))
+                failed |= any(run["rc"] != 0 for run in repeats[-1].values())
+                if failed:
+                    break
+            latency_repeat = args.repeat if args.latency_repeat is None else args.latency_repeat
+            for _ in range(0 if failed or args.skip_latency else latency_repeat):
+                latency.append(measure_latency(env, emulator, args.latency_scale, log))
+                failed |= latency[-1].get("rc", 1) != 0
+            if args.steps and not failed:
+                fresh_emulator(emulator, env, log)
+                try:
+                    for name, step in STEPS:
+                        seconds, rc = run_step(step, env, log)
+                        steps.append({"step": name, "seconds": round(seconds, 2), "rc": rc})
+                        print(f"step {name:<36} {seconds:8.1f} s  {'ok' if rc == 0 else f'FAILED rc={rc}'}",
+                              flush=True)
+                        if rc != 0:
+                            failed = True
+                            break
+                finally:
+                    subprocess.run([*emulator, "stop"], cwd=REPO, env=env, stdout=log, check=False)
+        targets = [] if failed or args.skip_targets else measure_targets(env, emulator, log)
+    report_data = {
+        "date": stamp, "repeat": len(repeats),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load": round(load, 2) if load is not None else None},
+        "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, check=False).stdout.strip(),
+        "summary": summarise(repeats, latency), "repeats": repeats, "latency": latency,
+        "steps": steps, "failed": failed, "targets": targets}
+    (out_dir / f"benchmark-{stamp}.json").write_text(json.dumps(report_data, indent=2) + "\n")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(report_data, indent=2) + "\n")
+    for target in report_data["summary"]["targets"]:
+        print(f"target  {target['target']:<58} {target['measured']!s:>6} (limit {target['limit']}) "
+              f"{'met' if target['met'] else 'MISSED'}", flush=True)
+    if not args.no_save and not args.targets_only:
+        RESULTS_DIR.mkdir(exist_ok=True)
+        (RESULTS_DIR / "results.json").write_text(json.dumps(report_data, indent=2) + "\n")
+        (RESULTS_DIR / "RESULTS.md").write_text(markdown(report_data))
+        update_readme(report_data)
+        print(f"results: {(RESULTS_DIR / 'RESULTS.md').relative_to(REPO)}; log {log_path.relative_to(REPO)}")
     return 1 if failed else 0
 
 
