@@ -34,6 +34,19 @@ pytest_job() {
     --cov-report=term-missing:skip-covered --cov-fail-under=90
 }
 
+roles_job() {
+  # The role tests that build their own stand-ins (tests/roles/run.sh: converge twice, --check,
+  # verify), one after the other on one emulator of this job, reset between roles.
+  export EMULATOR_PORT="$(free_port)"
+  echo "$EMULATOR_PORT" >"$run_dir/roles.port"
+  python -m emulator start
+  trap 'python -m emulator stop >/dev/null' EXIT
+  local converge
+  for converge in tests/roles/*/converge.yml; do
+    tests/roles/run.sh "$(basename "$(dirname "$converge")")" --reset
+  done
+}
+
 molecule_job() {
   # Each scenario starts its own emulator on its own free port (create.yml / destroy.yml) and keeps
   # its state in a directory of this run: molecule's default state directory is shared by every
@@ -55,7 +68,9 @@ for scenario_file in extensions/molecule/*/molecule.yml; do
   if [[ "$scenario" != provision ]]; then job "molecule-$scenario" molecule_job "$scenario"; fi
 done
 job pytest pytest_job
-# Static checks (ruff, ansible-lint, syntax checks); further static checkers go next to it as jobs.
+job roles roles_job
+# Static checks (ruff, ansible-lint, syntax checks); further checkers go next to it, one line each
+# (`job NAME COMMAND...`; the command runs from the repository root and fails the run if it fails).
 job lint scripts/lint.sh
 
 # ----------------------------------------------------------------------------- running them
@@ -63,9 +78,12 @@ stop_everything() {
   local pid
   for pid in $(jobs -p); do kill -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  # Emulators of interrupted jobs: the pytest one by its port, the scenarios' by their state directory.
-  [[ -f "$run_dir/pytest.port" ]] && python -m emulator --port "$(cat "$run_dir/pytest.port")" stop >/dev/null 2>&1
+  # Emulators of interrupted jobs: pytest's and roles' by their port, the scenarios' by their state directory.
   local port_file
+  for port_file in "$run_dir/pytest.port" "$run_dir/roles.port"; do
+    [[ -f "$port_file" ]] || continue
+    python -m emulator --port "$(cat "$port_file")" stop >/dev/null 2>&1 || true
+  done
   for port_file in "$run_dir"/molecule-*.port; do
     [[ -f "$port_file" ]] || continue
     EMULATOR_STATE_DIR="${port_file%.port}/emulator" python -m emulator --port "$(cat "$port_file")" stop \
