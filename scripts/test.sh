@@ -11,7 +11,11 @@ export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
 # A free port per emulator (unless given), so that two checkouts can be tested side by side and no
 # emulator left behind by an earlier run is ever reused.
+# TEST_PORT_BASE=N gives the jobs the ports N, N+1, ... instead (one per job, in the order listed below).
 free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+job_port() {
+  if [[ -n "${TEST_PORT_BASE:-}" ]]; then echo $((TEST_PORT_BASE + job_index)); else free_port; fi
+}
 # Three jobs at a time keep both cores of the reference machine busy: ansible-playbook and the
 # emulator each wait on the other, so one job alone uses about one core (measured: see README.md).
 max_jobs="${TEST_JOBS:-3}"
@@ -24,7 +28,8 @@ job() { job_names+=("$1"); shift; job_commands+=("$(printf '%q ' "$@")"); }
 # ----------------------------------------------------------------------------- the jobs
 pytest_job() {
   # Its own emulator: this job starts and stops it (the EXIT trap too, if the job is killed).
-  export EMULATOR_PORT="${TEST_EMULATOR_PORT:-$(free_port)}"
+  export EMULATOR_PORT
+  EMULATOR_PORT="$(job_port)"
   echo "$EMULATOR_PORT" >"$run_dir/pytest.port"
   python -m emulator start
   trap 'python -m emulator stop >/dev/null' EXIT
@@ -37,7 +42,8 @@ pytest_job() {
 roles_job() {
   # The role tests that build their own stand-ins (tests/roles/run.sh: converge twice, --check,
   # verify), one after the other on one emulator of this job, reset between roles.
-  export EMULATOR_PORT="$(free_port)"
+  export EMULATOR_PORT
+  EMULATOR_PORT="$(job_port)"
   echo "$EMULATOR_PORT" >"$run_dir/roles.port"
   python -m emulator start
   trap 'python -m emulator stop >/dev/null' EXIT
@@ -53,7 +59,7 @@ molecule_job() {
   # checkout on the machine (~/.ansible/tmp/molecule.<hash of "extensions">.<scenario>), so a run
   # that was interrupted elsewhere would otherwise make this one skip create and fail.
   local scenario="$1" state_dir="$run_dir/molecule-$1" port
-  port="${MOLECULE_EMULATOR_PORT:-$(free_port)}"
+  port="$(job_port)"
   mkdir -p "$state_dir"
   echo "$port" >"$state_dir.port"
   echo "== molecule test -s $scenario (emulator port $port, state: $state_dir)"
@@ -120,7 +126,7 @@ finish() {  # finish PID STATUS: report the job that ended
 
 total_start=$SECONDS
 for i in "${!job_names[@]}"; do
-  name="${job_names[$i]}"
+  name="${job_names[$i]}" job_index="$i"
   wanted "$name" || continue
   while [[ ${#pid_of[@]} -ge $max_jobs ]]; do
     status=0; wait -n -p ended "${pid_of[@]}" || status=$?; finish "$ended" "$status"
