@@ -47,9 +47,9 @@ roles_job() {
   echo "$EMULATOR_PORT" >"$run_dir/roles.port"
   python -m emulator start
   trap 'python -m emulator stop >/dev/null' EXIT
-  local converge
-  for converge in tests/roles/*/converge.yml; do
-    tests/roles/run.sh "$(basename "$(dirname "$converge")")" --reset
+  local verify
+  for verify in tests/roles/*/verify.yml; do
+    tests/roles/run.sh "$(basename "$(dirname "$verify")")" --reset
   done
 }
 
