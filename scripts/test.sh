@@ -1,35 +1,155 @@
 #!/usr/bin/env bash
-# All tests: lint, then pytest (unit, emulator, modules against the emulator), then molecule.
-# Starts the emulator it needs and always stops it.
+# All tests, as concurrent jobs: lint, pytest (unit, emulator, modules against the emulator) and each
+# molecule scenario. Every job has its own emulator on its own free port and writes its own log; a
+# job's log is printed when it fails (its last lines when it passes). Fails if any job fails, and
+# always stops every emulator it started, also when interrupted.
+#   scripts/test.sh                 all jobs, at most TEST_JOBS (default 3) at a time
+#   scripts/test.sh pytest lint     only the jobs named
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$PWD/ansible.cfg"
-# A free port per run (unless given), so that two checkouts can be tested side by side and no
+# A free port per emulator (unless given), so that two checkouts can be tested side by side and no
 # emulator left behind by an earlier run is ever reused.
+# TEST_PORT_BASE=N gives the jobs the ports N, N+1, ... instead (one per job, in the order listed below).
 free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-export EMULATOR_PORT="${TEST_EMULATOR_PORT:-$(free_port)}"
+job_port() {
+  if [[ -n "${TEST_PORT_BASE:-}" ]]; then echo $((TEST_PORT_BASE + job_index)); else free_port; fi
+}
+# Three jobs at a time keep both cores of the reference machine busy: ansible-playbook and the
+# emulator each wait on the other, so one job alone uses about one core (measured: see README.md).
+max_jobs="${TEST_JOBS:-3}"
+run_dir="$(mktemp -d "${TMPDIR:-/tmp}/test-run.XXXXXX")"
 
-scripts/lint.sh
+declare -a job_names=() job_commands=()
+# job NAME COMMAND...: a test job; the longest first (they start in this order).
+job() { job_names+=("$1"); shift; job_commands+=("$(printf '%q ' "$@")"); }
 
-python -m emulator start
-trap 'python -m emulator stop >/dev/null' EXIT
+# ----------------------------------------------------------------------------- the jobs
+pytest_job() {
+  # Its own emulator: this job starts and stops it (the EXIT trap too, if the job is killed).
+  export EMULATOR_PORT
+  EMULATOR_PORT="$(job_port)"
+  echo "$EMULATOR_PORT" >"$run_dir/pytest.port"
+  python -m emulator start
+  trap 'python -m emulator stop >/dev/null' EXIT
+  echo "== pytest (line coverage of plugins/ must stay >= 90 %)"
+  python -m pytest --durations=15 \
+    --cov=ansible_collections.payments.region_migration.plugins \
+    --cov-report=term-missing:skip-covered --cov-fail-under=90
+}
 
-echo "== pytest (line coverage of plugins/ must stay >= 90 %)"
-python -m pytest \
-  --cov=ansible_collections.payments.region_migration.plugins \
-  --cov-report=term-missing:skip-covered --cov-fail-under=90
+roles_job() {
+  # The role tests that build their own stand-ins (tests/roles/run.sh: converge twice, --check,
+  # verify), one after the other on one emulator of this job, reset between roles.
+  export EMULATOR_PORT
+  EMULATOR_PORT="$(job_port)"
+  echo "$EMULATOR_PORT" >"$run_dir/roles.port"
+  python -m emulator start
+  trap 'python -m emulator stop >/dev/null' EXIT
+  local verify
+  for verify in tests/roles/*/verify.yml; do
+    tests/roles/run.sh "$(basename "$(dirname "$verify")")" --reset
+  done
+}
 
-echo "== molecule"
-# Each scenario starts its own emulator on its own free port (create.yml / destroy.yml) and keeps
-# its state in a directory of this run: molecule's default state directory is shared by every
-# checkout on the machine (~/.ansible/tmp/molecule.<hash of "extensions">.<scenario>), so a run
-# that was interrupted elsewhere would otherwise make this one skip create and fail.
+molecule_job() {
+  # Each scenario starts its own emulator on its own free port (create.yml / destroy.yml) and keeps
+  # its state in a directory of this run: molecule's default state directory is shared by every
+  # checkout on the machine (~/.ansible/tmp/molecule.<hash of "extensions">.<scenario>), so a run
+  # that was interrupted elsewhere would otherwise make this one skip create and fail.
+  local scenario="$1" state_dir="$run_dir/molecule-$1" port
+  port="$(job_port)"
+  mkdir -p "$state_dir"
+  echo "$port" >"$state_dir.port"
+  echo "== molecule test -s $scenario (emulator port $port, state: $state_dir)"
+  cd extensions
+  MOLECULE_EPHEMERAL_DIRECTORY="$state_dir" EMULATOR_PORT="$port" molecule test -s "$scenario"
+}
+
+# Every scenario, the longest (provision) first.
+job molecule-provision molecule_job provision
 for scenario_file in extensions/molecule/*/molecule.yml; do
   scenario=$(basename "$(dirname "$scenario_file")")
-  state_dir=$(mktemp -d "${TMPDIR:-/tmp}/molecule-$scenario.XXXXXX")
-  echo "-- molecule test -s $scenario (state: $state_dir)"
-  (cd extensions && MOLECULE_EPHEMERAL_DIRECTORY="$state_dir" \
-     EMULATOR_PORT="${MOLECULE_EMULATOR_PORT:-$(free_port)}" molecule test -s "$scenario")
-  rm -rf "$state_dir"
+  if [[ "$scenario" != provision ]]; then job "molecule-$scenario" molecule_job "$scenario"; fi
 done
+job pytest pytest_job
+job roles roles_job
+# Static checks (ruff, ansible-lint, syntax checks); further checkers go next to it, one line each
+# (`job NAME COMMAND...`; the command runs from the repository root and fails the run if it fails).
+job lint scripts/lint.sh
+
+# ----------------------------------------------------------------------------- running them
+stop_everything() {
+  local pid
+  for pid in $(jobs -p); do kill -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # Emulators of interrupted jobs: pytest's and roles' by their port, the scenarios' by their state directory.
+  local port_file
+  for port_file in "$run_dir/pytest.port" "$run_dir/roles.port"; do
+    [[ -f "$port_file" ]] || continue
+    python -m emulator --port "$(cat "$port_file")" stop >/dev/null 2>&1 || true
+  done
+  for port_file in "$run_dir"/molecule-*.port; do
+    [[ -f "$port_file" ]] || continue
+    EMULATOR_STATE_DIR="${port_file%.port}/emulator" python -m emulator --port "$(cat "$port_file")" stop \
+      >/dev/null 2>&1 || true
+  done
+  rm -rf "$run_dir"
+}
+trap stop_everything EXIT
+trap 'exit 130' INT TERM
+set -m  # each job in its own process group, so that stop_everything can end a job with all its children
+
+selected=("$@")
+wanted() { [[ ${#selected[@]} -eq 0 ]] || [[ " ${selected[*]} " == *" $1 "* ]]; }
+
+declare -A pid_of=() started_at=()
+failed=()
+finish() {  # finish PID STATUS: report the job that ended
+  local pid="$1" status="$2" name
+  for name in "${!pid_of[@]}"; do
+    [[ "${pid_of[$name]}" == "$pid" ]] || continue
+    local took=$((SECONDS - started_at[$name])) cpu
+    cpu=$(tail -n 1 "$run_dir/$name.times" 2>/dev/null | awk '{ print "user " $1 ", system " $2 }')
+    if [[ "$status" == 0 ]]; then
+      echo "== ok: $name (${took} s; CPU without its emulator: $cpu)"
+      tail -n 4 "$run_dir/$name.log" | sed "s/^/   $name | /"
+    else
+      failed+=("$name")
+      echo "== FAILED: $name (exit $status, ${took} s) — its output:"
+      sed "s/^/$name | /" "$run_dir/$name.log"
+    fi
+    unset "pid_of[$name]"
+  done
+}
+
+total_start=$SECONDS
+for i in "${!job_names[@]}"; do
+  name="${job_names[$i]}" job_index="$i"
+  wanted "$name" || continue
+  while [[ ${#pid_of[@]} -ge $max_jobs ]]; do
+    status=0; wait -n -p ended "${pid_of[@]}" || status=$?; finish "$ended" "$status"
+  done
+  # `times` at the end: the job's user and system CPU time (its children's), for the summary line.
+  # shellcheck disable=SC2086
+  (
+    set +e
+    (set -e; eval "${job_commands[$i]}")
+    status=$?
+    times >"$run_dir/$name.times"  # (not in a pipeline: that would run it in a child process)
+    exit "$status"
+  ) >"$run_dir/$name.log" 2>&1 &
+  pid_of[$name]=$!
+  started_at[$name]=$SECONDS
+  echo "-- started: $name"
+done
+while [[ ${#pid_of[@]} -gt 0 ]]; do
+  status=0; wait -n -p ended "${pid_of[@]}" || status=$?; finish "$ended" "$status"
+done
+
+echo "== all jobs done in $((SECONDS - total_start)) s"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi

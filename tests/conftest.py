@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -54,6 +55,49 @@ def emulator_call(url: str, method: str, path: str, payload: dict | None = None)
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read()
         return json.loads(body) if body else {}
+
+
+class _RecordingSleep:
+    """Stands in for the ``time`` module of one library module: ``sleep`` is recorded, not slept."""
+
+    def __init__(self, slept: list[float]):
+        self.slept = slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+class RetrySleeps:
+    """The backoff sleeps requested in this test, by who asked for them (none was really slept)."""
+
+    def __init__(self):
+        self.aws_retry: list[float] = []  # AWSRetry.jittered_backoff of amazon.aws (the modules' retry policy)
+        self.botocore: list[float] = []  # botocore's own retries
+
+    @property
+    def backoffs(self) -> int:
+        """How many times a call was retried after a backoff, whoever retried it."""
+        return len(self.aws_retry) + len(self.botocore)
+
+
+@pytest.fixture(autouse=True)
+def retry_sleeps(monkeypatch) -> RetrySleeps:
+    """No test waits for a retry backoff: AWSRetry's and botocore's sleeps are recorded instead.
+
+    Only those two sleeps are replaced (the ``time`` name inside amazon.aws' cloud.py and
+    botocore/endpoint.py), so retries still happen in full against the emulator; a throttling test
+    can assert on how often its module backed off. Modules run in-process (``run_module``) only.
+    """
+    import botocore.endpoint
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud
+
+    sleeps = RetrySleeps()
+    monkeypatch.setattr(cloud, "time", _RecordingSleep(sleeps.aws_retry))
+    monkeypatch.setattr(botocore.endpoint, "time", _RecordingSleep(sleeps.botocore))
+    return sleeps
 
 
 @pytest.fixture

@@ -108,12 +108,13 @@ def test_own_expired_lock_is_renewed(aws, lock):
     assert record["owner"] == "alice" and record["expires"] > planted["expires"]
 
 
-def test_acquire_survives_throttling(aws, lock, emulator):
+def test_acquire_survives_throttling(aws, lock, emulator, retry_sleeps):
     add_fault(emulator, "PutParameter", count=2)
     taken = lock("alice")
     assert taken["changed"] is True, taken
     assert stored(aws)["owner"] == "alice"
     assert pending_faults(emulator, "PutParameter") == []
+    assert retry_sleeps.backoffs == 2  # one backoff per throttled call (none of them slept)
 
 
 def test_release_check_mode_real_run_idempotent(aws, lock, emulator):

@@ -128,13 +128,14 @@ def test_deletion_protection_is_modified_and_guards_deletion(aws, gc, emulator):
     assert read_global_cluster(aws, GDB) is None
 
 
-def test_create_survives_throttling(aws, gc, emulator):
+def test_create_survives_throttling(aws, gc, emulator, retry_sleeps):
     source = create_cluster(aws, PRIMARY_REGION, "aurora-payments-use1")
     add_fault(emulator, "CreateGlobalCluster")
     result = gc(source_db_cluster_identifier=source)
     assert result["changed"] is True, result
     assert members(read_global_cluster(aws, GDB)) == [source]
     assert pending_faults(emulator, "CreateGlobalCluster") == []  # both injected errors were consumed
+    assert retry_sleeps.backoffs == 2  # one backoff per throttled call (none of them slept)
 
 
 def test_remove_secondary_check_mode_real_run_idempotent(aws, gc):
@@ -163,12 +164,13 @@ def test_remove_from_missing_global_cluster_is_unchanged(aws, gc):
     assert read_global_cluster(aws, GDB) is None
 
 
-def test_remove_survives_throttling(aws, gc, emulator):
+def test_remove_survives_throttling(aws, gc, emulator, retry_sleeps):
     db = create_global_db(aws, GDB)
     add_fault(emulator, "RemoveFromGlobalCluster")
     result = gc(region=SECONDARY_REGION, remove_members=[db.secondary_arn])
     assert result["changed"] is True, result
     assert members(read_global_cluster(aws, GDB)) == [db.primary_arn]
+    assert retry_sleeps.backoffs == 2
 
 
 def test_absent_refuses_while_members_remain(aws, gc):

@@ -258,7 +258,7 @@ def test_argument_combinations_are_refused(zone, module_args, run):
     assert alone["failed"] is True and "target_identifier" in alone["msg"]
 
 
-def test_throttled_write_is_retried(aws, zone, emulator, module_args, run, api_calls):
+def test_throttled_write_is_retried(aws, zone, emulator, module_args, run, api_calls, retry_sleeps):
     emulator_call(emulator, "POST", "/_emulator/faults",
                   {"kind": "api_error", "action": "ChangeResourceRecordSets", "count": 3, "error": "Throttling"})
     # botocore's own retries are switched off so that the module's retry decorator has to do it.
@@ -274,6 +274,7 @@ def test_throttled_write_is_retried(aws, zone, emulator, module_args, run, api_c
     assert len(attempts) == 4  # three throttled, one accepted
     assert all(len(a["ChangeBatch"]["Changes"]) == 2 for a in attempts)
     assert emulator_call(emulator, "GET", "/_emulator/faults")["faults"] == []
+    assert len(retry_sleeps.aws_retry) == 3  # the module's retry policy backed off once per throttled write
 
 
 def test_private_zone_is_found_by_name(aws, module_args, run):

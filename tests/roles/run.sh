@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Converge a role's test playbook twice against the emulator on $EMULATOR_PORT, fail unless the
 # second run reports changed=0, then run it in --check (no change either) and the role's verify.yml.
+# scripts/test.sh (make test) runs it for every tests/roles/<role>/verify.yml. These are the roles
+# tested with stand-ins of their own; the roles that provision.yml and baseline.yml build as they are
+# are checked in the molecule provision scenario (extensions/molecule/provision/role_checks/).
 #   usage: EMULATOR_PORT=5104 tests/roles/run.sh <role> [--reset]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
