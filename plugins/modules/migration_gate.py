@@ -48,6 +48,38 @@ options:
     description: Fail the task when the gate does not pass; with V(false) the task reports RV(healthy=false).
     type: bool
     default: true
+  lock:
+    description:
+      - Take or renew the migration lock (an SSM parameter, as M(payments.region_migration.migration_lock)
+        with O(ignore:state=present)) before anything else, so that a step renews its lock and gates in
+        one call. Fails, changing nothing, when another run holds it. Not written in check mode.
+    type: dict
+    suboptions:
+      name:
+        description: Name of the SSM parameter that holds the lock.
+        type: str
+        required: true
+      owner:
+        description: Who holds the lock (operator and host).
+        type: str
+        required: true
+      run_id:
+        description: The run that holds the lock.
+        type: str
+      purpose:
+        description: What the run is doing, recorded in the lock.
+        type: str
+      ttl_seconds:
+        description: Lifetime of the lock from now, in seconds.
+        type: int
+        default: 3600
+      break_stale:
+        description: Take over another owner's lock once it has expired.
+        type: bool
+        default: false
+      region:
+        description: Region of the SSM parameter (default O(region)).
+        type: str
   stack:
     description:
       - Find both stacks of the migration before the gate is evaluated - in each region the load
@@ -403,6 +435,7 @@ from ansible_collections.payments.region_migration.plugins.module_utils import (
     gates,
 )
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
+from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import SsmLock
 
 CHECKS = ("lag", "traffic", "writer", "write_path")
 PROGRESS_ENV = "MIGRATION_PROGRESS_FILE"
@@ -433,6 +466,15 @@ WRITER_SPEC = dict(
     global_cluster_identifier=dict(type="str", required=True),
     expected_region=dict(type="str"),
 )
+LOCK_SPEC = dict(
+    name=dict(type="str", required=True),
+    owner=dict(type="str", required=True),
+    run_id=dict(type="str"),
+    purpose=dict(type="str"),
+    ttl_seconds=dict(type="int", default=3600),
+    break_stale=dict(type="bool", default=False),
+    region=dict(type="str"),
+)
 STACK_SIDE_SPEC = dict(
     region=dict(type="str", required=True),
     alb_arn=dict(type="str"),
@@ -461,8 +503,8 @@ WRITE_PATH_SPEC = dict(
 def validate(params) -> list[str]:
     """Option values that would make the gate meaningless; empty when all is well."""
     errors = []
-    if not any(params.get(name) for name in CHECKS) and not params.get("stack") and not params.get("audit"):
-        errors.append("give at least one check: lag, traffic, writer or write_path (or stack, or audit)")
+    if not any(params.get(name) for name in CHECKS) and not any(params.get(n) for n in ("stack", "audit", "lock")):
+        errors.append("give at least one check: lag, traffic, writer or write_path (or stack, audit or lock)")
     for name, one in ((params.get("stack") or {}) or {}).items():
         if not (one.get("alb_arn") or one.get("alb_name")) or not (one.get("vpc_id") or one.get("vpc_name")):
             errors.append(f"stack.{name} needs alb_arn or alb_name, and vpc_id or vpc_name")
@@ -624,8 +666,18 @@ class Gate:
             except OSError as e:
                 self.module.fail_json(msg=f"Cannot write the audit log {self.params['audit']['path']}: {e}")
 
+    def take_lock(self) -> None:
+        """Take or renew the lock (option lock); a refusal fails the module naming the holder."""
+        spec = self.params["lock"]
+        if spec["ttl_seconds"] < 1:
+            self.module.fail_json(msg="lock.ttl_seconds must be at least 1")
+        params = {**spec, "state": "present", "force": False, "progress": None}
+        SsmLock(self.module, params, self.clients("ssm", spec["region"])).run()
+
     def run(self) -> dict:
         p = self.params
+        if p["lock"]:
+            self.take_lock()
         stack = self.discover() if p["stack"] else None
         self.audit((p["audit"] or {}).get("before") or [])
         if not any(p.get(name) for name in CHECKS):
@@ -678,6 +730,7 @@ def main():
         traffic=dict(type="dict", options=TRAFFIC_SPEC),
         writer=dict(type="dict", options=WRITER_SPEC),
         write_path=dict(type="dict", options=WRITE_PATH_SPEC),
+        lock=dict(type="dict", options=LOCK_SPEC, no_log=False),
         stack=dict(type="dict", options=STACK_SPEC),
         audit=dict(type="dict", options=AUDIT_SPEC),
     )
