@@ -105,7 +105,9 @@ def migration_plan(phases: list[dict[str, Any]], state: dict[str, Any], requeste
     current, requested = int(state["phase"]), int(requested)
     plan = migration_phase_path(phases, current, bool(state.get("exact")), requested, allow_skip)
     resume = migration_resume(last_event, state.get("weights") or {}, requested)
-    forward = list(plan["path"]) if requested >= current else []
+    # Only a forward plan has forward steps. Re-requesting the located phase while the live state is
+    # between phases (not exact) is a backward plan straight to it, never a forward step as well.
+    forward = list(plan["path"]) if plan["direction"] == "forward" else []
     walk = forward
     if resume and _int(resume.get("to_phase")) not in forward:
         walk = [_int(resume.get("to_phase"))] + forward

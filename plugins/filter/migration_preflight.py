@@ -86,6 +86,11 @@ def migration_preflight_checks(facts: dict[str, Any]) -> list[dict[str, Any]]:
     key = facts.get("kms_key") or {}
     rows.append(_row("KMS key enabled", key.get("key_state") == "Enabled",
                      f"{facts.get('kms_alias', 'key')}: {key.get('key_state', 'not found')}"))
+
+    # migration_gate's write_path check, the same verdict the forward gates apply (issue 8 item 1).
+    write_path = facts.get("write_path") or {}
+    rows.append(_row(f"write path ({facts.get('target_region') or 'target'})", bool(write_path.get("healthy")),
+                     write_path.get("reason") or "not checked"))
     return rows
 
 

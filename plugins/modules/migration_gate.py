@@ -48,6 +48,118 @@ options:
     description: Fail the task when the gate does not pass; with V(false) the task reports RV(healthy=false).
     type: bool
     default: true
+  lock:
+    description:
+      - Take or renew the migration lock (an SSM parameter, as M(payments.region_migration.migration_lock)
+        with O(ignore:state=present)) before anything else, so that a step renews its lock and gates in
+        one call. Fails, changing nothing, when another run holds it. Not written in check mode.
+    type: dict
+    suboptions:
+      name:
+        description: Name of the SSM parameter that holds the lock.
+        type: str
+        required: true
+      owner:
+        description: Who holds the lock (operator and host).
+        type: str
+        required: true
+      run_id:
+        description: The run that holds the lock.
+        type: str
+      purpose:
+        description: What the run is doing, recorded in the lock.
+        type: str
+      ttl_seconds:
+        description: Lifetime of the lock from now, in seconds.
+        type: int
+        default: 3600
+      break_stale:
+        description: Take over another owner's lock once it has expired.
+        type: bool
+        default: false
+      region:
+        description: Region of the SSM parameter (default O(region)).
+        type: str
+  stack:
+    description:
+      - Find both stacks of the migration before the gate is evaluated - in each region the load
+        balancer (by ARN or name), the one target group its listeners forward to, and the VPC (by id
+        or C(Name) tag). Returned as RV(stack); the task fails, naming each problem, when a load
+        balancer or VPC is missing or ambiguous, or a load balancer does not forward to exactly one
+        target group.
+      - Only reads; it replaces four C(*_info) tasks with this one call.
+    type: dict
+    suboptions:
+      source:
+        description: The region the platform runs in today.
+        type: dict
+        required: true
+        suboptions:
+          region:
+            description: The region.
+            type: str
+            required: true
+          alb_arn:
+            description: ARN of the load balancer (else O(stack.source.alb_name)).
+            type: str
+          alb_name:
+            description: Name of the load balancer.
+            type: str
+          vpc_id:
+            description: Id of the VPC (else O(stack.source.vpc_name)).
+            type: str
+          vpc_name:
+            description: C(Name) tag of the VPC.
+            type: str
+          vpc_cidr:
+            description: CIDR block the VPC must have (not checked when empty).
+            type: str
+      target:
+        description: The region the platform moves to.
+        type: dict
+        required: true
+        suboptions:
+          region:
+            description: The region.
+            type: str
+            required: true
+          alb_arn:
+            description: ARN of the load balancer (else O(stack.target.alb_name)).
+            type: str
+          alb_name:
+            description: Name of the load balancer.
+            type: str
+          vpc_id:
+            description: Id of the VPC (else O(stack.target.vpc_name)).
+            type: str
+          vpc_name:
+            description: C(Name) tag of the VPC.
+            type: str
+          vpc_cidr:
+            description: CIDR block the VPC must have (not checked when empty).
+            type: str
+  audit:
+    description:
+      - Audit records to append to a JSON lines file, each stamped with C(time) and C(epoch) when
+        written. Not written in check mode.
+      - O(audit.before) is written before the first evaluation (for example the weight change that
+        the hold bakes), O(audit.after) only when the gate passes, with this gate's result appended
+        to its C(gates) list - so a step is recorded by the module that closes it, without a task of
+        its own.
+    type: dict
+    suboptions:
+      path:
+        description: The JSON lines file (its directory is created when missing).
+        type: path
+        required: true
+      before:
+        description: Records to write before the gate is evaluated.
+        type: list
+        elements: dict
+        default: []
+      after:
+        description: Record to write when the gate passes; this gate's result is appended to its C(gates).
+        type: dict
   lag:
     description:
       - Replication lag of the Aurora global database secondary, read from CloudWatch (namespace
@@ -285,6 +397,23 @@ attempts:
   returned: always
   type: int
   sample: 13
+stack:
+  description: Both stacks as found (O(stack) given), keyed C(source) and C(target).
+  returned: when O(stack) is given
+  type: dict
+  contains:
+    alb_arn:
+      description: ARN of the region's load balancer.
+      type: str
+    target_group_arn:
+      description: The one target group its listeners forward to.
+      type: str
+    vpc_id:
+      description: Id of the region's VPC.
+      type: str
+    vpc_cidr:
+      description: CIDR block of that VPC.
+      type: str
 mode:
   description: The mode used.
   returned: always
@@ -297,13 +426,16 @@ from datetime import UTC, datetime
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils import (
+    _audit,
     _gate_lag,
     _gate_traffic,
     _gate_writer,
     _poll,
+    _stack,
     gates,
 )
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
+from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import SsmLock
 
 CHECKS = ("lag", "traffic", "writer", "write_path")
 PROGRESS_ENV = "MIGRATION_PROGRESS_FILE"
@@ -334,6 +466,32 @@ WRITER_SPEC = dict(
     global_cluster_identifier=dict(type="str", required=True),
     expected_region=dict(type="str"),
 )
+LOCK_SPEC = dict(
+    name=dict(type="str", required=True),
+    owner=dict(type="str", required=True),
+    run_id=dict(type="str"),
+    purpose=dict(type="str"),
+    ttl_seconds=dict(type="int", default=3600),
+    break_stale=dict(type="bool", default=False),
+    region=dict(type="str"),
+)
+STACK_SIDE_SPEC = dict(
+    region=dict(type="str", required=True),
+    alb_arn=dict(type="str"),
+    alb_name=dict(type="str"),
+    vpc_id=dict(type="str"),
+    vpc_name=dict(type="str"),
+    vpc_cidr=dict(type="str"),
+)
+STACK_SPEC = dict(
+    source=dict(type="dict", required=True, options=STACK_SIDE_SPEC),
+    target=dict(type="dict", required=True, options=STACK_SIDE_SPEC),
+)
+AUDIT_SPEC = dict(
+    path=dict(type="path", required=True),
+    before=dict(type="list", elements="dict", default=[]),
+    after=dict(type="dict"),
+)
 WRITE_PATH_SPEC = dict(
     region=dict(type="str", required=True),
     global_cluster_identifier=dict(type="str", required=True),
@@ -345,8 +503,11 @@ WRITE_PATH_SPEC = dict(
 def validate(params) -> list[str]:
     """Option values that would make the gate meaningless; empty when all is well."""
     errors = []
-    if not any(params.get(name) for name in CHECKS):
-        errors.append("give at least one check: lag, traffic, writer or write_path")
+    if not any(params.get(name) for name in CHECKS) and not any(params.get(n) for n in ("stack", "audit", "lock")):
+        errors.append("give at least one check: lag, traffic, writer or write_path (or stack, audit or lock)")
+    for name, one in ((params.get("stack") or {}) or {}).items():
+        if not (one.get("alb_arn") or one.get("alb_name")) or not (one.get("vpc_id") or one.get("vpc_name")):
+            errors.append(f"stack.{name} needs alb_arn or alb_name, and vpc_id or vpc_name")
     if params["poll_interval"] <= 0:
         errors.append(f"poll_interval must be greater than 0, got {params['poll_interval']}")
     for name in ("timeout", "hold_seconds"):
@@ -482,13 +643,47 @@ class Gate:
         path = os.environ.get(PROGRESS_ENV)
         if path:
             try:
+                os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
                 with open(path, "a", encoding="utf-8") as handle:
                     handle.write(line + "\n")
             except OSError as e:
                 self.module.warn(f"Cannot write progress to {path}: {e}")
 
+    def discover(self) -> dict:
+        """Both stacks (option stack), or fail naming what is not as the inventory says."""
+        spec = self.params["stack"]
+        stack = _stack.discover(self.module, self.clients, spec)
+        problems = _stack.problems(stack, spec["source"].get("vpc_cidr"))
+        if problems:
+            self.module.fail_json(msg=f"The stacks are not as the inventory says: {'; '.join(problems)}. "
+                                      "Nothing was changed.", changed=False, stack=stack, problems=problems)
+        return stack
+
+    def audit(self, records: list) -> None:
+        if self.params["audit"] and records and not self.module.check_mode:
+            try:
+                _audit.append(self.params["audit"]["path"], records)
+            except OSError as e:
+                self.module.fail_json(msg=f"Cannot write the audit log {self.params['audit']['path']}: {e}")
+
+    def take_lock(self) -> None:
+        """Take or renew the lock (option lock); a refusal fails the module naming the holder."""
+        spec = self.params["lock"]
+        if spec["ttl_seconds"] < 1:
+            self.module.fail_json(msg="lock.ttl_seconds must be at least 1")
+        params = {**spec, "state": "present", "force": False, "progress": None}
+        SsmLock(self.module, params, self.clients("ssm", spec["region"])).run()
+
     def run(self) -> dict:
         p = self.params
+        if p["lock"]:
+            self.take_lock()
+        stack = self.discover() if p["stack"] else None
+        self.audit((p["audit"] or {}).get("before") or [])
+        if not any(p.get(name) for name in CHECKS):
+            result = {"changed": False, "healthy": True, "verdict": gates.verdict(True), "reason": "no check given",
+                      "checks": {}, "samples": [], "elapsed_seconds": 0.0, "attempts": 0, "mode": p["mode"]}
+            return self.closed(result, stack)
         polled = _poll.poll(self.evaluate, lambda e: e["healthy"], p["mode"], p["poll_interval"],
                             timeout=p["timeout"], hold_seconds=p["hold_seconds"], on_sample=self.report)
         last = polled["value"]
@@ -508,9 +703,20 @@ class Gate:
             reason = f"still unhealthy after {p['timeout']} s ({count} evaluations): {last['reason']}"
         else:
             reason = last["reason"]
-        return {"changed": False, "healthy": healthy, "verdict": gates.verdict(healthy), "reason": reason,
-                "checks": last["checks"], "samples": samples, "elapsed_seconds": round(elapsed, 3),
-                "attempts": count, "mode": p["mode"]}
+        result = {"changed": False, "healthy": healthy, "verdict": gates.verdict(healthy), "reason": reason,
+                  "checks": last["checks"], "samples": samples, "elapsed_seconds": round(elapsed, 3),
+                  "attempts": count, "mode": p["mode"]}
+        return self.closed(result, stack)
+
+    def closed(self, result: dict, stack: dict | None) -> dict:
+        """The result with the stack found; the closing audit record written when the gate passed."""
+        after = (self.params["audit"] or {}).get("after")
+        if after and result["healthy"]:
+            own = [_audit.gate_record(result)] if result["attempts"] else []  # a zero hold is no gate
+            self.audit([{**after, "gates": list(after.get("gates") or []) + own}])
+        if stack is not None:
+            result["stack"] = stack
+        return result
 
 
 def main():
@@ -524,6 +730,9 @@ def main():
         traffic=dict(type="dict", options=TRAFFIC_SPEC),
         writer=dict(type="dict", options=WRITER_SPEC),
         write_path=dict(type="dict", options=WRITE_PATH_SPEC),
+        lock=dict(type="dict", options=LOCK_SPEC, no_log=False),
+        stack=dict(type="dict", options=STACK_SPEC),
+        audit=dict(type="dict", options=AUDIT_SPEC),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     errors = validate(module.params)

@@ -222,150 +222,9 @@ previous:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (
-    AWS_ERRORS,
     ClientCache,
-    is_boto3_error_code,
 )
-from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import (
-    ACQUIRE,
-    FAIL,
-    NONE,
-    RELEASE,
-    UPDATE,
-    decide,
-    describe_holder,
-    lock_status,
-    new_lock,
-    parse_lock,
-    serialize,
-    updated_lock,
-    utc_now,
-)
-
-DESCRIPTION = "Region migration operator lock (payments.region_migration.migration_lock)"
-
-
-class MigrationLock:
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.name = module.params["name"]
-        self.client = ClientCache(module)("ssm")
-
-    def read(self):
-        """(lock record, parameter version), (None, None) when the lock is free."""
-        try:
-            parameter = self.client.get_parameter(Name=self.name, aws_retry=True)["Parameter"]
-        except is_boto3_error_code("ParameterNotFound"):
-            return None, None
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to read the lock {self.name}")
-        return parse_lock(parameter.get("Value")), parameter.get("Version")
-
-    def fail(self, msg, previous, changed=False):
-        self.module.fail_json(msg=msg, changed=changed, lock=previous, previous=previous)
-
-    def put(self, lock, previous):
-        """Create the parameter if it does not exist (atomic); fail naming the holder if it does."""
-        try:
-            self.client.put_parameter(
-                Name=self.name, Value=serialize(lock), Type="String", Overwrite=False,
-                Description=DESCRIPTION, aws_retry=True,
-            )
-        except is_boto3_error_code("ParameterAlreadyExists"):
-            holder, _ = self.read()
-            if holder == lock:
-                return  # our own write, acknowledged late (a retried call)
-            self.fail(
-                f"The lock {self.name} was taken by someone else at the same moment: "
-                f"{describe_holder(holder) if holder else 'released again since'}. Nothing was changed",
-                holder, changed=False,
-            )
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to write the lock {self.name}", previous=previous)
-
-    def overwrite(self, lock, expected_version, previous):
-        """Replace the holder's own live lock in place, provided nobody changed it since it was read."""
-        current, version = self.read()
-        if version != expected_version or current != previous:
-            self.fail(
-                f"The lock {self.name} changed while it was being renewed; it is now "
-                f"{'held by ' + describe_holder(current) if current else 'free'}. Nothing was changed; "
-                "re-run to decide again", current,
-            )
-        try:
-            self.client.put_parameter(
-                Name=self.name, Value=serialize(lock), Type="String", Overwrite=True,
-                Description=DESCRIPTION, aws_retry=True,
-            )
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg=f"Failed to renew the lock {self.name}", previous=previous)
-
-    def delete(self, expected_version, previous):
-        """Delete the parameter, provided it still is the version the decision was based on."""
-        current, version = self.read()
-        if version is None:
-            return
-        if version != expected_version or current != previous:
-            self.fail(
-                f"The lock {self.name} changed while it was being replaced or released; it is now held by "
-                f"{describe_holder(current)}. Nothing was changed; re-run to decide again", current,
-            )
-        try:
-            self.client.delete_parameter(Name=self.name, aws_retry=True)
-        except is_boto3_error_code("ParameterNotFound"):
-            return
-        except AWS_ERRORS as e:  # pylint: disable=duplicate-except
-            self.module.fail_json_aws(e, msg=f"Failed to delete the lock {self.name}", previous=previous)
-
-    def query(self):
-        current, _ = self.read()
-        return {"changed": False, "lock": current, "previous": current, "status": lock_status(current, utc_now()),
-                "msg": f"The lock {self.name} is " + (f"held by {describe_holder(current)}" if current else "free")}
-
-    def run(self):
-        if self.params["state"] == "query":
-            return self.query()
-        if self.params["ttl_seconds"] < 1:
-            self.module.fail_json(msg="ttl_seconds must be at least 1")
-        owner = self.params["owner"]
-        ttl = self.params["ttl_seconds"]
-        now = utc_now()
-        previous, version = self.read()
-        action, message = decide(previous, owner, self.params["state"], now, self.params["break_stale"],
-                                 self.params["force"], name=f"The lock {self.name}", run_id=self.params["run_id"],
-                                 ttl_seconds=ttl, progress=self.params["progress"])
-        if action == FAIL:
-            self.fail(message, previous)
-        changed = action != NONE
-        if action == NONE:
-            after = previous
-        elif action == RELEASE:
-            after = None
-        elif action == UPDATE:
-            after = updated_lock(previous, ttl, now, self.params["progress"])
-        else:
-            after = new_lock(owner, ttl, now, self.params["purpose"], self.params["run_id"], self.params["progress"])
-        if changed and not self.module.check_mode:
-            if action == UPDATE:
-                self.overwrite(after, version, previous)
-            else:
-                if action != ACQUIRE:  # RENEW and TAKEOVER replace the old lock, RELEASE removes it
-                    self.delete(version, previous)
-                if after is not None:
-                    self.put(after, previous)
-            if after is not None:
-                held, _ = self.read()
-                if held != after:
-                    self.fail(
-                        f"The lock {self.name} was taken over by someone else at the same moment: "
-                        f"{describe_holder(held) if held else 'it is free again'}. Re-run to decide again",
-                        held, changed=True,
-                    )
-        result = {"changed": changed, "lock": after, "previous": previous, "msg": message}
-        if self.module._diff:
-            result["diff"] = {"before": previous or {}, "after": after or {}}
-        return result
+from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import SsmLock
 
 
 def main():
@@ -382,7 +241,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True,
                               required_if=[["state", "present", ["owner"]], ["state", "absent", ["owner"]]])
-    module.exit_json(**MigrationLock(module).run())
+    module.exit_json(**SsmLock(module, module.params, ClientCache(module)("ssm")).run())
 
 
 if __name__ == "__main__":

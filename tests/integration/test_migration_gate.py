@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -427,3 +428,92 @@ def test_throttled_reads_are_retried(aws, world, emulator, module_args, run, ret
     assert result.get("failed") is not True, result.get("msg")
     assert emulator_call(emulator, "GET", "/_emulator/faults")["faults"] == []
     assert len(retry_sleeps.aws_retry) == 2  # the module's retry policy backed off once per throttled read
+
+
+
+# --- the options that make one gate call of several tasks: stack, audit, lock -------------------
+def stack(aws, world: World, **target) -> dict:
+    """The gate's stack option: the world's ALB (forwarding to its target group) and VPC in both roles."""
+    elbv2 = aws("elbv2", REGION)
+    if not elbv2.describe_listeners(LoadBalancerArn=world.lb_arn)["Listeners"]:
+        elbv2.create_listener(LoadBalancerArn=world.lb_arn, Protocol="HTTP", Port=80,
+                              DefaultActions=[{"Type": "forward", "TargetGroupArn": world.tg_arn}])
+    side = {"region": REGION, "alb_arn": world.lb_arn, "vpc_id": world.vpc}
+    return {"source": side, "target": {**side, **target}}
+
+
+def test_stack_finds_both_stacks_in_one_call(aws, world, module_args, run):
+    result = run(module, args(module_args, stack=stack(aws, world), writer=writer(world)))
+
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["changed"] is False and result["healthy"] is True
+    for side in ("source", "target"):
+        found = result["stack"][side]
+        assert (found["alb_arn"], found["target_group_arn"], found["vpc_id"]) == (world.lb_arn, world.tg_arn, world.vpc)
+        assert found["vpc_cidr"] == "10.1.0.0/16"
+
+
+def test_stack_names_what_is_missing_and_changes_nothing(aws, world, module_args, run):
+    result = run(module, args(module_args, stack=stack(aws, world, alb_arn=None, alb_name="alb-missing",
+                                                       vpc_id=None, vpc_name="vpc-missing")))
+
+    assert result["failed"] is True
+    assert "eu-west-1: no load balancer alb-missing" in result["msg"]
+    assert "eu-west-1: 0 VPCs match vpc-missing (need exactly one)" in result["msg"]
+    assert "Nothing was changed" in result["msg"]
+
+
+def test_hold_writes_its_audit_records_before_and_after(aws, world, module_args, run, tmp_path):
+    log = tmp_path / "audit" / "migration-audit.jsonl"
+    audit = {"path": str(log), "before": [{"event": "weight_change", "to_phase": 1}],
+             "after": {"event": "shift", "to_phase": 1, "gates": [{"mode": "wait"}]}}
+
+    result = run(module, args(module_args, mode="hold", hold_seconds=1, writer=writer(world), audit=audit))
+
+    assert result.get("failed") is not True, result.get("msg")
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["event"] for r in records] == ["weight_change", "shift"]
+    assert records[0]["epoch"] <= records[1]["epoch"]
+    assert [g["mode"] for g in records[1]["gates"]] == ["wait", "hold"]
+    assert records[1]["gates"][1]["healthy"] is True and records[1]["gates"][1]["samples"]
+
+
+def test_audit_after_is_not_written_when_the_gate_fails_nor_in_check_mode(aws, world, module_args, run, tmp_path):
+    log = tmp_path / "migration-audit.jsonl"
+    audit = {"path": str(log), "before": [{"event": "weight_change"}], "after": {"event": "shift"}}
+
+    run(module, args(module_args, writer=writer(world), audit=audit), check_mode=True)
+    assert not log.exists()
+
+    failed = run(module, args(module_args, writer=writer(world, region="eu-west-1"), audit=audit))
+    assert failed["failed"] is True
+    assert [json.loads(line)["event"] for line in log.read_text().splitlines()] == ["weight_change"]
+
+
+def test_zero_hold_with_audit_evaluates_nothing(aws, world, module_args, run, tmp_path):
+    log = tmp_path / "migration-audit.jsonl"
+    result = run(module, args(module_args, mode="hold", audit={"path": str(log), "after": {"event": "shift"}}))
+
+    assert result.get("failed") is not True, result.get("msg")
+    assert result["attempts"] == 0 and result["samples"] == []
+    assert json.loads(log.read_text())["gates"] == []
+
+
+def test_lock_is_taken_with_the_gate_and_refused_while_another_run_holds_it(aws, world, module_args, run):
+    ssm = aws("ssm", REGION)
+    name = f"/payments/region-migration/gate-{next(_names)}/lock"
+    lock = {"name": name, "owner": "me@here", "run_id": "run-1", "ttl_seconds": 60}
+
+    run(module, args(module_args, writer=writer(world), lock=lock), check_mode=True)
+    assert not ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"]
+
+    result = run(module, args(module_args, writer=writer(world), lock=lock))
+    assert result.get("failed") is not True, result.get("msg")
+    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])["run_id"] == "run-1"
+
+    refused = run(module, args(module_args, writer=writer(world), lock={**lock, "owner": "other@elsewhere",
+                                                                         "run_id": "run-2"}))
+    assert refused["failed"] is True
+    assert "held by" in refused["msg"] and "me@here" in refused["msg"]
+    assert "samples" not in refused  # refused before any evaluation
+    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])["run_id"] == "run-1"

@@ -192,6 +192,17 @@ def test_plan_steps_and_resume(state, requested, allow_skip, last_event, expecte
     assert {k: plan[k] for k in ("direction", "path", "from", "to")} == path
 
 
+@pytest.mark.parametrize(("percent", "requested"), [(30, 1), (60, 2), (10, 0)])
+def test_plan_between_phases_goes_back_to_the_requested_phase_only(percent, requested):
+    """Weights between two table rows (an interrupted or manual change), the located phase requested:
+    the nearest safe phase in one direction, straight back to it, with no forward step as well."""
+    weights = {SRC: 100 - percent, TGT: percent}
+    state = {**migration_locate(PLAN_PHASES, percent, False), "weights": weights}
+    assert (state["phase"], state["exact"]) == (requested, False)
+    plan = migration_plan(PLAN_PHASES, state, requested, False, {}, NOW)
+    assert (plan["direction"], plan["path"], plan["steps"]) == ("backward", [requested], [])
+
+
 def test_plan_backward_has_no_steps():
     """Backward goes straight to the requested phase (step_backward.yml), never through forward steps."""
     plan = migration_plan(PLAN_PHASES, _state(3), 1, False, _bake_event(3), NOW)

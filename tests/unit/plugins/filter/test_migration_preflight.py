@@ -26,6 +26,8 @@ READY = {
     "peerings": [{"vpc_peering_connection_id": "pcx-1", "status": {"code": "active"}}],
     "kms_key": {"key_state": "Enabled"},
     "kms_alias": "alias/kms-migration-x",
+    "write_path": {"healthy": True, "reason": "launch template carries the global writer endpoint"},
+    "target_region": "eu-west-1",
 }
 
 
@@ -38,7 +40,7 @@ def test_ready_stack_passes_every_check():
     assert [r["check"] for r in rows] == [
         "record TTL (us-east-1)", "record TTL (eu-west-1)", "certificate issued", "ASG in service",
         "targets healthy", "alarms OK", "replication lag", "same engine version", "VPC peering active",
-        "KMS key enabled",
+        "KMS key enabled", "write path (eu-west-1)",
     ]
     assert all(r["ok"] for r in rows)
     assert "alias record" in rows[0]["detail"]
@@ -65,6 +67,9 @@ def test_ready_stack_passes_every_check():
         ({"peerings": []}, "VPC peering active"),
         ({"kms_key": {"key_state": "Disabled"}}, "KMS key enabled"),
         ({"kms_key": {}}, "KMS key enabled"),
+        # The write path row is migration_gate's write_path verdict (was computed in YAML).
+        ({"write_path": {"healthy": False, "reason": "no DB_WRITER_ENDPOINT"}}, "write path (eu-west-1)"),
+        ({"write_path": None}, "write path (eu-west-1)"),
     ],
 )
 def test_each_failure_fails_only_its_check(change, check):
