@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: migration_lock
@@ -96,7 +98,7 @@ notes:
   - The clocks of the machines running the module decide expiry; keep them in sync (NTP).
   - Needs C(ssm:GetParameter), C(ssm:PutParameter) and C(ssm:DeleteParameter) on the parameter.
 author:
-  - payments.region_migration contributors
+  - Payments platform engineering (@payments-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -273,7 +275,7 @@ class MigrationLock:
                 Description=DESCRIPTION, aws_retry=True,
             )
         except is_boto3_error_code("ParameterAlreadyExists"):
-            holder, _ = self.read()
+            holder, _version = self.read()
             if holder == lock:
                 return  # our own write, acknowledged late (a retried call)
             self.fail(
@@ -319,7 +321,7 @@ class MigrationLock:
             self.module.fail_json_aws(e, msg=f"Failed to delete the lock {self.name}", previous=previous)
 
     def query(self):
-        current, _ = self.read()
+        current, _version = self.read()
         return {"changed": False, "lock": current, "previous": current, "status": lock_status(current, utc_now()),
                 "msg": f"The lock {self.name} is " + (f"held by {describe_holder(current)}" if current else "free")}
 
@@ -355,7 +357,7 @@ class MigrationLock:
                 if after is not None:
                     self.put(after, previous)
             if after is not None:
-                held, _ = self.read()
+                held, _version = self.read()
                 if held != after:
                     self.fail(
                         f"The lock {self.name} was taken over by someone else at the same moment: "
