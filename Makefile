@@ -9,16 +9,17 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make rehearsal       full rehearsal against the local AWS emulator"
-	@echo "make test            all tests (unit, emulator, modules, playbooks, lint)"
+	@echo "make test            all tests (lint, ansible-test, unit, emulator, modules, playbooks)"
 	@echo "make lint            ansible-lint (production profile), ruff, syntax checks"
 	@echo "make benchmark       time every rehearsal step (artifacts/benchmark/)"
 	@echo "make emulator-start  start the emulator (EMULATOR_PORT, default 5000)"
 	@echo "make emulator-stop   stop it"
 
-$(STAMP): requirements.txt
+# requirements.txt: what the collection needs at run time; requirements-dev.txt: it plus the tools.
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
 venv: $(STAMP)
