@@ -11,6 +11,7 @@ free_port() { python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1"
 export EMULATOR_PORT="${TEST_EMULATOR_PORT:-$(free_port)}"
 
 scripts/lint.sh
+scripts/ansible_test.sh  # ansible-test sanity and units on the built collection, offline (see the script)
 
 python -m emulator start
 trap 'python -m emulator stop >/dev/null' EXIT
