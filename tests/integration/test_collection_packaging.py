@@ -86,8 +86,10 @@ def test_installed_tarball_runs_by_fqcn_under_ansible_runner(tarball: Path, tmp_
     # An empty collections path, the tarball installed into it offline (its dependencies come
     # from the `ansible` package of the virtual environment).
     collections = tmp_path / "collections"
-    run(str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-p", str(collections),
-        str(tarball))
+    # --force: the checkout's own copy (ansible.cfg's collections_path) must not count as installed.
+    run(str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "--force",
+        "-p", str(collections), str(tarball), cwd=tmp_path,
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_COLLECTIONS_PATH": str(collections)})
     installed = collections / "ansible_collections" / "payments" / "region_migration"
     assert (installed / "playbooks" / "baseline.yml").is_file()
     site = Path(__import__("ansible_collections.amazon.aws").__path__[0]).parent
