@@ -92,7 +92,9 @@ def test_installed_tarball_runs_by_fqcn_under_ansible_runner(tarball: Path, tmp_
         env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_COLLECTIONS_PATH": str(collections)})
     installed = collections / "ansible_collections" / "payments" / "region_migration"
     assert (installed / "playbooks" / "baseline.yml").is_file()
-    site = Path(__import__("ansible_collections.amazon.aws").__path__[0]).parent
+    import ansible_collections.amazon.aws as amazon_aws  # the `ansible` package's copy
+
+    site = Path(list(amazon_aws.__path__)[0]).parents[2]
 
     # ansible-runner's private data directory, as AWX lays it out for a job.
     private = tmp_path / "runner"
