@@ -3,6 +3,8 @@
 
 """The hosted-zone and weighted-record options (their argument spec: _route53_weighted.HOSTED_ZONE_ARGUMENT_SPEC)."""
 
+from __future__ import annotations
+
 
 class ModuleDocFragment:
     DOCUMENTATION = r"""

@@ -17,7 +17,7 @@ try:
 except ImportError:
     AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code  # noqa: F401
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code  # noqa: F401  # pylint: disable=unused-import
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 # The one retry policy: short delays so that a waiting playbook is not held up for long by a

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (  # noqa: F401
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import (  # noqa: F401  # pylint: disable=unused-import
     AWS_ERRORS,
     RETRY_DECORATOR,
     ClientCache,
     arn_region,
     is_boto3_error_code,
 )
-from ansible_collections.payments.region_migration.plugins.module_utils._poll import wait_for  # noqa: F401
+from ansible_collections.payments.region_migration.plugins.module_utils._poll import wait_for  # noqa: F401  # pylint: disable=unused-import
 
 # FailoverState.Status values meaning "a switchover or failover is in progress" (botocore lists
 # pending, failing-over and cancelling; AWS also reports switching-over for a managed switchover).

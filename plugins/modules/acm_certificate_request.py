@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 module: acm_certificate_request
 short_description: Request (or delete) an AWS-issued ACM certificate and wait until it is issued
@@ -78,7 +80,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
 author:
-  - payments.region_migration contributors
+  - Payments platform engineering (@payments-platform)
 """
 
 EXAMPLES = r"""

@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: aurora_global_switchover
@@ -30,7 +32,7 @@ description:
     planned again from the new state, or refused with an explanation (O(in_progress=fail), or
     O(wait=false)). A second switchover is never requested while one runs.
 author:
-  - payments.region_migration contributors
+  - Payments platform engineering (@payments-platform)
 options:
   global_cluster_identifier:
     description:

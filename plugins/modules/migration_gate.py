@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: migration_gate

@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: migration_lock
@@ -96,7 +98,7 @@ notes:
   - The clocks of the machines running the module decide expiry; keep them in sync (NTP).
   - Needs C(ssm:GetParameter), C(ssm:PutParameter) and C(ssm:DeleteParameter) on the parameter.
 author:
-  - payments.region_migration contributors
+  - Payments platform engineering (@payments-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: rds_global_cluster
@@ -20,7 +22,7 @@ description:
   - Secondary clusters are added with M(amazon.aws.rds_cluster) and its C(global_cluster_identifier)
     option, in the secondary region.
 author:
-  - payments.region_migration contributors
+  - Payments platform engineering (@payments-platform)
 options:
   global_cluster_identifier:
     description:

@@ -103,7 +103,7 @@ def test_source_input_problems_name_the_input(change, expected):
 ])
 def test_cidrs_overlap(first, second, overlap):
     assert cidrs_overlap(first, second) is overlap
-    assert cidrs_overlap(second, first) is overlap
+    assert cidrs_overlap(second, first) is overlap  # pylint: disable=arguments-out-of-order
 
 
 def test_vpc_cidr_problems():

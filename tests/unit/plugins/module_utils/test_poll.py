@@ -46,13 +46,13 @@ def test_once_evaluates_once():
 
 
 def test_wait_stops_at_the_first_healthy_value():
-    result, fake, _ = run("wait", [False, False, True, True], timeout=60)
+    result, fake, _seen = run("wait", [False, False, True, True], timeout=60)
     assert result["outcome"] == _poll.PASSED and result["attempts"] == 3
     assert fake.sleeps == [2.0, 2.0]
 
 
 def test_wait_times_out_without_sleeping_past_the_deadline():
-    result, fake, _ = run("wait", [False] * 10, timeout=5, interval=2)
+    result, fake, _seen = run("wait", [False] * 10, timeout=5, interval=2)
     assert result["outcome"] == _poll.TIMED_OUT
     assert fake.sleeps == [2.0, 2.0, 1.0]
     assert result["elapsed"] == 5.0 and result["attempts"] == 4
@@ -67,18 +67,18 @@ def test_hold_lasts_n_seconds_plus_at_most_one_evaluation(cost):
     assert all(s <= 3 for s in fake.sleeps)
     # evaluations start 3 s apart whatever they cost: 0, 3, 6, 9, then 10 (the end of the hold)
     assert result["attempts"] == 5
-    assert [round(e, 3) for e, _ in result["values"]][:4] == [round(cost + 3 * i, 3) for i in range(4)]
+    assert [round(e, 3) for e, _value in result["values"]][:4] == [round(cost + 3 * i, 3) for i in range(4)]
 
 
 def test_hold_stops_at_the_first_failed_value():
     result, fake, seen = run("hold", [True, True, False, True], hold_seconds=60, interval=5)
     assert result["outcome"] == _poll.FAILED and result["attempts"] == 3
     assert result["elapsed"] == 10.0
-    assert [r for _, _, r in seen] == [60.0, 55.0, 50.0]
+    assert [seen_item[2] for seen_item in seen] == [60.0, 55.0, 50.0]
 
 
 def test_hold_of_zero_seconds_is_one_evaluation():
-    result, fake, _ = run("hold", [True], hold_seconds=0)
+    result, fake, _seen = run("hold", [True], hold_seconds=0)
     assert result["outcome"] == _poll.PASSED and result["attempts"] == 1 and fake.sleeps == []
 
 

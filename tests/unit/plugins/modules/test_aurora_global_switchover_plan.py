@@ -46,8 +46,9 @@ def gc(writer=USE1, status="available", failover=None, members=(USE1, EUW1)):
     # a switchover in progress
     (gc(status="switching-over", failover={"Status": "pending", "FromDbClusterArn": USE1, "ToDbClusterArn": EUW1}),
      EUW1, {USE1: V, EUW1: V}, False, "wait", None),
-    (gc(status="switching-over", failover={"Status": "switching-over", "FromDbClusterArn": USE1,
-                                            "ToDbClusterArn": OTHER}, members=(USE1, EUW1, OTHER)),
+    (gc(status="switching-over",
+        failover={"Status": "switching-over", "FromDbClusterArn": USE1, "ToDbClusterArn": OTHER},
+        members=(USE1, EUW1, OTHER)),
      EUW1, {USE1: V, EUW1: V, OTHER: V}, False, "none", "already in progress"),
 ])
 def test_plan_switchover(cluster, target, versions, allow_data_loss, action, error):

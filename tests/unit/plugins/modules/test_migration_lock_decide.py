@@ -160,7 +160,7 @@ def test_lost_race_then_released_again():
 
     def other_takes_and_releases(f):
         f.value, f.version = bob(60), 1
-        f.get_parameter = lambda **kw: (_ for _ in ()).throw(client_error("ParameterNotFound", "GetParameter"))
+        f.get_parameter = lambda **kw: (never for never in ()).throw(client_error("ParameterNotFound", "GetParameter"))
 
     fake.before_put = other_takes_and_releases
     result = run_lock(fake)
