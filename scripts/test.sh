@@ -78,6 +78,8 @@ job roles roles_job
 # Static checks (ruff, ansible-lint, syntax checks); further checkers go next to it, one line each
 # (`job NAME COMMAND...`; the command runs from the repository root and fails the run if it fails).
 job lint scripts/lint.sh
+# ansible-test sanity and units on the built collection, offline (see the script).
+job ansible-test scripts/ansible_test.sh
 
 # ----------------------------------------------------------------------------- running them
 stop_everything() {

@@ -242,7 +242,7 @@ class SsmLock:
                 Description=DESCRIPTION, aws_retry=True,
             )
         except is_boto3_error_code("ParameterAlreadyExists"):
-            holder, _ = self.read()
+            holder, _version = self.read()
             if holder == lock:
                 return  # our own write, acknowledged late (a retried call)
             self.fail(
@@ -288,7 +288,7 @@ class SsmLock:
             self.module.fail_json_aws(e, msg=f"Failed to delete the lock {self.name}", previous=previous)
 
     def query(self):
-        current, _ = self.read()
+        current, _version = self.read()
         return {"changed": False, "lock": current, "previous": current, "status": lock_status(current, utc_now()),
                 "msg": f"The lock {self.name} is " + (f"held by {describe_holder(current)}" if current else "free")}
 
@@ -324,7 +324,7 @@ class SsmLock:
                 if after is not None:
                     self.put(after, previous)
             if after is not None:
-                held, _ = self.read()
+                held, _version = self.read()
                 if held != after:
                     self.fail(
                         f"The lock {self.name} was taken over by someone else at the same moment: "

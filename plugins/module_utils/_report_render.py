@@ -100,7 +100,7 @@ def figure(model: dict[str, Any]):
         if points and end and end > points[-1][0]:
             points.append((end, points[-1][1]))
         if points:
-            ax_w.step([_dt(t) for t, _ in points], [v for _, v in points], where="post",
+            ax_w.step([_dt(t) for t, _value in points], [v for _time, v in points], where="post",
                       color=COLORS[key], lw=2, label=f"{region} weight")
     ax_w.set_ylim(-5, 115)
     ax_w.set_ylabel("weight (%)")
