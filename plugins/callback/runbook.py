@@ -432,7 +432,8 @@ class CallbackModule(DefaultCallbackModule):
             self._emit(f"  {play['name'][:width]:<{width}}  {fmt_seconds(play['seconds']):>7}")
         slowest = sorted(self._steps, key=lambda s: s[0], reverse=True)[: int(self.get_option("summary_steps"))]
         if slowest:
-            self._emit("  slowest steps: " + "; ".join(f"{first_line(n, 60)} {fmt_seconds(d)}" for d, n, _rest in slowest))
+            steps = "; ".join(f"{first_line(n, 60)} {fmt_seconds(d)}" for d, n, _rest in slowest)
+            self._emit("  slowest steps: " + steps)
         for failure in self._failures:
             self._emit(f"  FAILED: {failure}", color=C.COLOR_ERROR)
         super().v2_playbook_on_stats(stats)

@@ -258,8 +258,8 @@ def build(phases: list[dict[str, Any]], events: list[dict[str, Any]], reconcilia
     all_rollbacks = rollbacks(events, target_region)
     totals = None
     if reconciliation:
-        totals = reconciliation.get("totals") or {k: reconciliation.get(k) for k in ("attempted", "committed",
-                                                                                      "failed", "lost", "duplicates")}
+        keys = ("attempted", "committed", "failed", "lost", "duplicates")
+        totals = reconciliation.get("totals") or {k: reconciliation.get(k) for k in keys}
     return {
         "source_region": source_region,
         "target_region": target_region,

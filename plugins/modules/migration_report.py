@@ -3,6 +3,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: migration_report
@@ -105,7 +107,7 @@ options:
       - Omit it where there is none (real AWS).
     type: dict
 notes:
-  - Supports check mode (nothing is written; RV(changed) tells whether a file would change) and
+  - Supports check mode (nothing is written; C(changed) tells whether a file would change) and
     diff mode (checksums of the files before and after).
 extends_documentation_fragment:
   - amazon.aws.common.modules

@@ -2,6 +2,8 @@
 # Copyright: Contributors to the payments.region_migration project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+from __future__ import annotations
+
 DOCUMENTATION = r"""
 ---
 module: stepfunctions_execution_info
@@ -46,7 +48,7 @@ notes:
   - Supports check mode (it only reads).
   - Needs C(states:DescribeExecution) and C(states:GetExecutionHistory) on the execution.
 author:
-  - payments.region_migration contributors
+  - Payments platform engineering (@payments-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -85,8 +85,8 @@ def test_weight_series_starts_with_weights_before_and_ignores_check_mode():
 
 def test_bakes_completed_rolled_back_and_unfinished():
     bakes = report.bakes(EVENTS + [ev(40, "weight_change", run_id="r4", to_phase=4, weights_after=w(100))])
-    assert [(b["phase"], b["outcome"]) for b in bakes] == [(1, "completed"), (4, "rolled_back"), (4, "completed"),
-                                                          (4, "unfinished")]
+    expected = [(1, "completed"), (4, "rolled_back"), (4, "completed"), (4, "unfinished")]
+    assert [(b["phase"], b["outcome"]) for b in bakes] == expected
     assert bakes[1]["end"] == BASE + 10
 
 
@@ -170,7 +170,7 @@ def test_render_html_and_png_are_self_contained_and_deterministic():
 
 def test_render_without_reconciliation_says_so():
     model = _model(None)
-    svg, _ = render.render_images(model)
+    svg, _png = render.render_images(model)
     page = render.render_html(model, svg)
     assert 'id="payments" class="absent"' in page and "not reconciled" in page
     assert "no payment reconciliation" in svg or 'id="chart-payments"' in svg
