@@ -82,7 +82,7 @@ class Dom(HTMLParser):
             self._row["text"] += data
 
     def ids(self) -> set[str]:
-        return {a["id"] for _, a in self.elements if a.get("id")}
+        return {a["id"] for _tag, a in self.elements if a.get("id")}
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_report_in_headless_chromium(migrated, tmp_path):
     ids = dom.ids()
     # the charts (one inline SVG, each chart a group with its own id)
     assert {"charts", "chart-weights", "chart-lag", "chart-gates", "chart-payments"} <= ids
-    assert any(tag == "svg" for tag, _ in dom.elements)
+    assert any(tag == "svg" for tag, _attrs in dom.elements)
     # one row per phase of the phase table, with the payments committed, failed and lost
     phase_rows = [r for r in dom.rows if "phase-row" in r["class"]]
     assert [int(r["data-phase"]) for r in phase_rows] == [p["phase"] for p in phase_table()]
