@@ -224,11 +224,17 @@ def test_lag_metric_follows_the_replication_state_and_never_the_primary(aws, con
         control("POST", "/_emulator/signals/publish")
         backlog = _lag_points(aws, "eu-west-1", "aurora-euw1", since)
         assert backlog["Maximum"] >= 700  # the oldest unreplicated commit's age, above any baseline
-        time.sleep(1.2)  # the backlog has arrived
-        since = datetime.now(UTC)
-        time.sleep(0.05)
-        control("POST", "/_emulator/signals/publish")
-        drained = _lag_points(aws, "eu-west-1", "aurora-euw1", since)
+        # The backlog arrives (about a second on an idle machine, longer on a loaded one): no timing
+        # is asserted, only that the published lag comes back to the baseline.
+        deadline = time.monotonic() + 30
+        while True:
+            time.sleep(0.5)
+            since = datetime.now(UTC)
+            time.sleep(0.05)
+            control("POST", "/_emulator/signals/publish")
+            drained = _lag_points(aws, "eu-west-1", "aurora-euw1", since)
+            if (drained and drained["Maximum"] <= 300) or time.monotonic() > deadline:
+                break
         assert drained["Maximum"] <= 300  # back to the baseline
     finally:
         control("POST", "/_emulator/workload/stop", {})

@@ -68,7 +68,8 @@ def test_execution_environment_build_context(tarball: Path, tmp_path: Path):
     assert manifest["collection_info"]["version"] == yaml.safe_load((REPO / "galaxy.yml").read_text())["version"]
     runtime = [line.split(">")[0].split("=")[0].strip() for line in requirements.splitlines()
                if line.strip() and not line.startswith("#")]
-    assert runtime == ["boto3", "botocore"]
+    # Exactly the run-time needs (the report module draws with matplotlib): no development tool.
+    assert runtime == ["boto3", "botocore", "matplotlib"]
 
     galaxy = yaml.safe_load((context / "_build" / "requirements.yml").read_text())
     names = [c["name"] for c in galaxy["collections"]]
