@@ -15,6 +15,17 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 ROLE = REPO / "roles" / "orchestration"
+# The SSM lock the executions of these tests take (orchestration_lock_name), in eu-west-1.
+LOCK = "/payments/region-migration/test/lock"
+
+
+def lock_value(aws) -> dict | None:
+    """The lock record the execution or migration_lock wrote, None when the lock is free."""
+    ssm = aws("ssm", "eu-west-1")
+    try:
+        return json.loads(ssm.get_parameter(Name=LOCK)["Parameter"]["Value"])
+    except ssm.exceptions.ParameterNotFound:
+        return None
 
 
 def _bool(value: Any) -> bool:

@@ -17,19 +17,10 @@ from datetime import UTC, datetime, timedelta
 import _payment_stack as ps
 
 from tests.conftest import CREDENTIALS, phase_percents, run_module
-from tests.state_machine_render import render
+from tests.state_machine_render import LOCK, lock_value, render
 
-LOCK = "/payments/region-migration/test/lock"
 FAST = {"workload_tick_seconds": 0.05, "retry_base_seconds": 0.05, "retry_max_seconds": 0.5,
         "payment_deadline_seconds": 30}
-
-
-def lock_value(aws) -> dict | None:
-    ssm = aws("ssm", "eu-west-1")
-    try:
-        return json.loads(ssm.get_parameter(Name=LOCK)["Parameter"]["Value"])
-    except ssm.exceptions.ParameterNotFound:
-        return None
 
 
 def shift_lock_attempt(aws) -> dict:

@@ -17,11 +17,10 @@ import pytest
 
 from tests.conftest import emulator_call, phase_percents
 from tests.integration import _global_db_helpers as gdb
-from tests.state_machine_render import render
+from tests.state_machine_render import LOCK, lock_value, render
 
 ZONE = "unattended.example.com"
 RECORD = f"api.{ZONE}."
-LOCK = "/payments/region-migration/test/lock"
 ALARMS = ["alarm-replication-lag-test", "alarm-healthy-hosts-test"]
 SOURCE_ALB = ("alb-use1.us-east-1.elb.amazonaws.com", "Z35SXDOTRQ7X7K")
 TARGET_ALB = ("alb-euw1.eu-west-1.elb.amazonaws.com", "Z32O12XQLNTSW2")
@@ -105,14 +104,6 @@ def set_weights(aws, zone_id: str, source: int, target: int) -> None:
 
 def writer_region(aws, identifier: str) -> str:
     return gdb.writer(gdb.read_global_cluster(aws, identifier)).split(":")[3]
-
-
-def lock_value(aws) -> dict | None:
-    ssm = aws("ssm", "eu-west-1")
-    try:
-        return json.loads(ssm.get_parameter(Name=LOCK)["Parameter"]["Value"])
-    except ssm.exceptions.ParameterNotFound:
-        return None
 
 
 def both(source: int, target: int) -> dict:
