@@ -78,9 +78,11 @@ def ids_by(resources: list[dict], values: list[str], key: str = "cidr_block", id
 
 
 def _created_routes(table: dict) -> list[dict]:
-    """Routes a module manages: not the local route, not propagated ones."""
+    """Routes a module manages (what ec2_vpc_route_table purges): Origin CreateRoute, not the local route of
+    the table (CreateRouteTable), propagated (EnableVgwRoutePropagation) or advertised routes (RouteOrigin in
+    the EC2 API Reference; botocore ec2 2016-11-15). A route without Origin counts as created."""
     return [r for r in table.get("routes") or []
-            if r.get("gateway_id") != "local" and r.get("origin") != "EnableVgwRoutePropagation"
+            if r.get("gateway_id") != "local" and r.get("origin", "CreateRoute") == "CreateRoute"
             and r.get("destination_cidr_block")]
 
 
@@ -259,6 +261,8 @@ def weighted_records_plan(current: list[dict], record_name: str, record_type: st
     mid-migration never resets weights). Each entry: ``{set_identifier, weight, alias_dns_name,
     alias_zone_id, change}``; ``change`` is true where the set is missing or its alias target differs
     (what amazon.aws.route53 with overwrite would UPSERT; Route 53 API Reference, ChangeResourceRecordSets).
+    ``current``: ListResourceRecordSets from the record's name and type, which lists the sets of that name
+    and type first ("Sort order" in the Route 53 API Reference, ListResourceRecordSets).
     """
     sets = {s.get("set_identifier"): s for s in current or []
             if _dns_name(s.get("name")) == _dns_name(record_name) and s.get("type") == record_type
