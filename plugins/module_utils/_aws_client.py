@@ -6,19 +6,36 @@
 Private to this collection. Every call made through these clients passes ``aws_retry=True`` so that
 throttling (and Route 53's PriorRequestNotComplete) is retried with jittered backoff
 (``AWSRetry.jittered_backoff`` of amazon.aws, which also retries the throttling codes it knows).
+
+The clients of one module run share one boto3 session. ``AnsibleAWSModule.client`` builds a new
+session for every client, and each new session loads and parses the endpoint data and the service
+model again (botocore's ``Loader`` caches per session); a gate that reads six services in two regions
+paid that a dozen times. The connection settings are amazon.aws's own
+(``get_aws_connection_info``: endpoint, credentials, profile, ``aws_config``, certificate checks).
 """
 
 from __future__ import annotations
 
 try:
+    import boto3
+    import botocore.config
     from botocore.exceptions import BotoCoreError, ClientError
 
     AWS_ERRORS: tuple = (ClientError, BotoCoreError)
 except ImportError:
     AWS_ERRORS = ()  # AnsibleAWSModule fails first when botocore is missing
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code  # noqa: F401  # pylint: disable=unused-import
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import (
+    enable_placebo,
+    get_aws_connection_info,
+    is_boto3_error_code,  # noqa: F401  # pylint: disable=unused-import
+)
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+
+try:  # the user agent amazon.aws sends (APN/1.0 Ansible/<version> <collection>/<version>)
+    from ansible_collections.amazon.aws.plugins.module_utils.botocore import _get_user_agent_string as _user_agent
+except ImportError:  # pragma: no cover - an amazon.aws without it: botocore's default user agent
+    _user_agent = None
 
 # The one retry policy: short delays so that a waiting playbook is not held up for long by a
 # burst of throttling; Route 53 answers PriorRequestNotComplete while a change is being applied.
@@ -47,6 +64,25 @@ class ClientCache:
         self.module = module
         self.default_region = default_region or module.region
         self._clients = {}
+        self._session = None
+
+    def _connect(self, service: str, region: str | None):
+        """A client of the run's one session, configured as ``AnsibleAWSModule.client`` configures it."""
+        default_region, endpoint_url, params = get_aws_connection_info(self.module)
+        params = dict(params)
+        profile = params.pop("profile_name", None)
+        config = botocore.config.Config(user_agent=_user_agent()) if _user_agent else botocore.config.Config()
+        extra = params.pop("aws_config", None)
+        if extra is not None:
+            if not isinstance(extra, botocore.config.Config):
+                extra = botocore.config.Config(**extra)
+            config = config.merge(extra)
+        if self._session is None:
+            self._session = boto3.session.Session(profile_name=profile)
+            enable_placebo(self._session)
+        client = self._session.client(service, config=config, region_name=region or default_region,
+                                      endpoint_url=endpoint_url, **params)
+        return RetryingBotoClientWrapper(client, RETRY_DECORATOR)
 
     def __call__(self, service: str, region: str | None = None):
         if service == "route53":
@@ -55,10 +91,9 @@ class ClientCache:
             region = region or self.default_region
         key = (service, region)
         if key not in self._clients:
-            extra = {"region": region} if region else {}
             try:
-                self._clients[key] = self.module.client(service, retry_decorator=RETRY_DECORATOR, **extra)
-            except AWS_ERRORS as e:
+                self._clients[key] = self._connect(service, region)
+            except (ValueError, *AWS_ERRORS) as e:  # as amazon.aws's boto3_conn: a bad endpoint, no region
                 self.module.fail_json_aws(e, msg=f"Failed to connect to {service} in {region}")
         return self._clients[key]
 

@@ -212,14 +212,16 @@ class SsmLock:
 
     ``params`` are migration_lock's options (name, owner, run_id, purpose, progress, state,
     ttl_seconds, break_stale, force); ``client`` an SSM client with the collection's retry policy.
-    A refusal fails the module with the holder's description; writes are skipped in check mode.
+    A refusal fails the module with the holder's description (and ``refusal``, extra result keys that
+    let a caller tell a refusal from other failures); writes are skipped in check mode.
     """
 
-    def __init__(self, module, params: dict[str, Any], client):
+    def __init__(self, module, params: dict[str, Any], client, refusal: dict[str, Any] | None = None):
         self.module = module
         self.params = params
         self.name = params["name"]
         self.client = client
+        self.refusal = refusal or {}
 
     def read(self):
         """(lock record, parameter version), (None, None) when the lock is free."""
@@ -232,7 +234,7 @@ class SsmLock:
         return parse_lock(parameter.get("Value")), parameter.get("Version")
 
     def fail(self, msg, previous, changed=False):
-        self.module.fail_json(msg=msg, changed=changed, lock=previous, previous=previous)
+        self.module.fail_json(msg=msg, changed=changed, lock=previous, previous=previous, **self.refusal)
 
     def put(self, lock, previous):
         """Create the parameter if it does not exist (atomic); fail naming the holder if it does."""

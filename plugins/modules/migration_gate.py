@@ -52,9 +52,13 @@ options:
     default: true
   lock:
     description:
-      - Take or renew the migration lock (an SSM parameter, as M(payments.region_migration.migration_lock)
-        with O(ignore:state=present)) before anything else, so that a step renews its lock and gates in
-        one call. Fails, changing nothing, when another run holds it. Not written in check mode.
+      - With O(lock.state=present), take or renew the migration lock (an SSM parameter, as
+        M(payments.region_migration.migration_lock) does) before anything else, so that a step renews its
+        lock and gates in one call.
+      - With O(lock.state=absent), release it after everything else (the gate and its O(audit) records),
+        so that a run closes its audit log and frees the lock in one call. Only the holder releases it.
+      - Fails, changing nothing, when another run holds it; the failed result then has RV(lock_refused=true)
+        (so that a caller does not release a lock it never held). Not written in check mode.
     type: dict
     suboptions:
       name:
@@ -82,6 +86,11 @@ options:
       region:
         description: Region of the SSM parameter (default O(region)).
         type: str
+      state:
+        description: V(present) takes or renews the lock first, V(absent) releases it last.
+        type: str
+        default: present
+        choices: [present, absent]
   stack:
     description:
       - Find both stacks of the migration before the gate is evaluated - in each region the load
@@ -140,6 +149,32 @@ options:
           vpc_cidr:
             description: CIDR block the VPC must have (not checked when empty).
             type: str
+  record:
+    description:
+      - Also read the live weights of a weighted record set (Route 53 ListResourceRecordSets, every
+        weighted type of the name as M(payments.region_migration.migration_status_info) reads them),
+        after the gate, and return them as RV(weights) and RV(weights_by_type). Only reads; a run reads
+        its live state in the same call that finds the stacks.
+    type: dict
+    suboptions:
+      hosted_zone_id:
+        description: Id of the hosted zone (else O(record.zone)).
+        type: str
+      zone:
+        description: Name of the hosted zone.
+        type: str
+      private_zone:
+        description: Look O(record.zone) up among private hosted zones.
+        type: bool
+        default: false
+      record_name:
+        description: Fully qualified name of the weighted record set.
+        type: str
+        required: true
+      record_type:
+        description: A type the name must have as a weighted record set; any type when omitted.
+        type: str
+        choices: [A, AAAA, CNAME, TXT, MX, SRV, PTR, SPF, NAPTR, CAA, DS, HTTPS, SVCB]
   audit:
     description:
       - Audit records to append to a JSON lines file, each stamped with C(time) and C(epoch) when
@@ -416,6 +451,22 @@ stack:
     vpc_cidr:
       description: CIDR block of that VPC.
       type: str
+weights:
+  description: The live weights of O(record) (its first weighted type, C(A) first), set identifier to weight.
+  returned: when O(record) is given
+  type: dict
+  sample: {"us-east-1": 75, "eu-west-1": 25}
+weights_by_type:
+  description: The live weights of every weighted type of O(record).
+  returned: when O(record) is given
+  type: dict
+lock_refused:
+  description:
+    - The lock of O(lock) is held by another run. With O(lock.state=present) nothing was read or changed;
+      with O(lock.state=absent) the lock is left as it is.
+  returned: when the task fails for that reason
+  type: bool
+  sample: true
 mode:
   description: The mode used.
   returned: always
@@ -433,6 +484,7 @@ from ansible_collections.payments.region_migration.plugins.module_utils import (
     _gate_traffic,
     _gate_writer,
     _poll,
+    _route53_weighted,
     _stack,
     gates,
 )
@@ -476,6 +528,7 @@ LOCK_SPEC = dict(
     ttl_seconds=dict(type="int", default=3600),
     break_stale=dict(type="bool", default=False),
     region=dict(type="str"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 STACK_SIDE_SPEC = dict(
     region=dict(type="str", required=True),
@@ -488,6 +541,13 @@ STACK_SIDE_SPEC = dict(
 STACK_SPEC = dict(
     source=dict(type="dict", required=True, options=STACK_SIDE_SPEC),
     target=dict(type="dict", required=True, options=STACK_SIDE_SPEC),
+)
+RECORD_SPEC = dict(
+    hosted_zone_id=dict(type="str"),
+    zone=dict(type="str"),
+    private_zone=dict(type="bool", default=False),
+    record_name=dict(type="str", required=True),
+    record_type=dict(type="str", choices=_route53_weighted.RECORD_TYPES),
 )
 AUDIT_SPEC = dict(
     path=dict(type="path", required=True),
@@ -505,8 +565,8 @@ WRITE_PATH_SPEC = dict(
 def validate(params) -> list[str]:
     """Option values that would make the gate meaningless; empty when all is well."""
     errors = []
-    if not any(params.get(name) for name in CHECKS) and not any(params.get(n) for n in ("stack", "audit", "lock")):
-        errors.append("give at least one check: lag, traffic, writer or write_path (or stack, audit or lock)")
+    if not any(params.get(name) for name in CHECKS + ("stack", "record", "audit", "lock")):
+        errors.append("give at least one check: lag, traffic, writer or write_path (or stack, record, audit or lock)")
     for name, one in ((params.get("stack") or {}) or {}).items():
         if not (one.get("alb_arn") or one.get("alb_name")) or not (one.get("vpc_id") or one.get("vpc_name")):
             errors.append(f"stack.{name} needs alb_arn or alb_name, and vpc_id or vpc_name")
@@ -536,6 +596,9 @@ def validate(params) -> list[str]:
                 _gate_traffic.load_balancer_dimension(traffic["load_balancer_arn"]) is None:
             errors.append(f"traffic.load_balancer_arn must be an Application Load Balancer ARN, "
                           f"got {traffic['load_balancer_arn']!r}")
+    record = params.get("record") or {}
+    if record and bool(record.get("hosted_zone_id")) == bool(record.get("zone")):
+        errors.append("record needs exactly one of hosted_zone_id and zone")
     write_path = params.get("write_path") or {}
     if write_path.get("peering_vpc_ids") is not None and len(write_path["peering_vpc_ids"]) != 2:
         errors.append("write_path.peering_vpc_ids must name exactly two VPCs")
@@ -661,6 +724,20 @@ class Gate:
                                       "Nothing was changed.", changed=False, stack=stack, problems=problems)
         return stack
 
+    def read_weights(self) -> dict:
+        """The live weights of option record (every weighted type of the name, A first)."""
+        spec = self.params["record"]
+        route53 = self.clients("route53")
+        if spec["hosted_zone_id"]:
+            zone_id = _route53_weighted.check_zone(self.module, route53, spec["hosted_zone_id"])["Id"]
+            zone_id = zone_id.replace("/hostedzone/", "")
+        else:
+            zone_id = _route53_weighted.zone_id_by_name(self.module, route53, spec["zone"], spec["private_zone"])
+        by_type = _route53_weighted.weighted_record_sets(self.module, route53, zone_id, spec["record_name"],
+                                                         spec["record_type"])
+        weights_by_type = _route53_weighted.weights_by_type(by_type)
+        return {"weights": next(iter(weights_by_type.values())), "weights_by_type": weights_by_type}
+
     def audit(self, records: list) -> None:
         if self.params["audit"] and records and not self.module.check_mode:
             try:
@@ -668,18 +745,22 @@ class Gate:
             except OSError as e:
                 self.module.fail_json(msg=f"Cannot write the audit log {self.params['audit']['path']}: {e}")
 
-    def take_lock(self) -> None:
-        """Take or renew the lock (option lock); a refusal fails the module naming the holder."""
+    def set_lock(self, state: str) -> None:
+        """Take or renew (present), or release (absent) the lock of option lock when it asks for ``state``.
+
+        A refusal (another run holds it) fails the module naming the holder.
+        """
         spec = self.params["lock"]
+        if not spec or spec["state"] != state:
+            return
         if spec["ttl_seconds"] < 1:
             self.module.fail_json(msg="lock.ttl_seconds must be at least 1")
-        params = {**spec, "state": "present", "force": False, "progress": None}
-        SsmLock(self.module, params, self.clients("ssm", spec["region"])).run()
+        params = {**spec, "force": False, "progress": None}
+        SsmLock(self.module, params, self.clients("ssm", spec["region"]), refusal={"lock_refused": True}).run()
 
     def run(self) -> dict:
         p = self.params
-        if p["lock"]:
-            self.take_lock()
+        self.set_lock("present")
         stack = self.discover() if p["stack"] else None
         self.audit((p["audit"] or {}).get("before") or [])
         if not any(p.get(name) for name in CHECKS):
@@ -718,6 +799,9 @@ class Gate:
             self.audit([{**after, "gates": list(after.get("gates") or []) + own}])
         if stack is not None:
             result["stack"] = stack
+        if self.params["record"]:
+            result.update(self.read_weights())
+        self.set_lock("absent")
         return result
 
 
@@ -734,6 +818,7 @@ def main():
         write_path=dict(type="dict", options=WRITE_PATH_SPEC),
         lock=dict(type="dict", options=LOCK_SPEC, no_log=False),
         stack=dict(type="dict", options=STACK_SPEC),
+        record=dict(type="dict", options=RECORD_SPEC),
         audit=dict(type="dict", options=AUDIT_SPEC),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

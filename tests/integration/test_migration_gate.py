@@ -517,3 +517,49 @@ def test_lock_is_taken_with_the_gate_and_refused_while_another_run_holds_it(aws,
     assert "held by" in refused["msg"] and "me@here" in refused["msg"]
     assert "samples" not in refused  # refused before any evaluation
     assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])["run_id"] == "run-1"
+    assert refused["lock_refused"] is True  # the caller must not release a lock it never held
+
+
+def test_lock_absent_writes_the_audit_then_releases_only_its_own_lock(aws, world, module_args, run, tmp_path):
+    ssm = aws("ssm", REGION)
+    name = f"/payments/region-migration/gate-{next(_names)}/lock"
+    lock = {"name": name, "owner": "me@here", "run_id": "run-1", "ttl_seconds": 60}
+    log = tmp_path / "migration-audit.jsonl"
+    closing = {"path": str(log), "before": [{"event": "run", "run_id": "run-1"}]}
+    assert run(module, args(module_args, lock=lock)).get("failed") is not True
+
+    # Check mode: neither the record nor the release.
+    run(module, args(module_args, audit=closing, lock={**lock, "state": "absent"}), check_mode=True)
+    assert not log.exists() and ssm.get_parameter(Name=name)["Parameter"]["Value"]
+
+    # Another run's release is refused and changes nothing.
+    refused = run(module, args(module_args, lock={**lock, "owner": "other@elsewhere", "run_id": "run-2",
+                                                  "state": "absent"}))
+    assert refused["failed"] is True and refused["lock_refused"] is True
+    assert json.loads(ssm.get_parameter(Name=name)["Parameter"]["Value"])["run_id"] == "run-1"
+
+    result = run(module, args(module_args, audit=closing, lock={**lock, "state": "absent"}))
+    assert result.get("failed") is not True, result.get("msg")
+    assert [json.loads(line)["event"] for line in log.read_text().splitlines()] == ["run"]
+    assert not ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name]}])["Parameters"]
+
+
+def test_record_returns_the_live_weights(aws, module_args, run):
+    route53 = aws("route53", "us-east-1")
+    zone = f"gate-{next(_names)}.example.com"
+    zone_id = route53.create_hosted_zone(Name=zone, CallerReference=zone)["HostedZone"]["Id"].split("/")[-1]
+    changes = [{"Action": "CREATE", "ResourceRecordSet": {
+        "Name": f"api.{zone}", "Type": "A", "SetIdentifier": region, "Weight": weight, "TTL": 60,
+        "ResourceRecords": [{"Value": address}]}}
+        for region, weight, address in (("us-east-1", 75, "10.0.0.1"), ("eu-west-1", 25, "10.1.0.1"))]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+
+    for by in ({"zone": zone}, {"hosted_zone_id": zone_id}):
+        record = {**by, "record_name": f"api.{zone}"}
+        result = run(module, args(module_args, record=record))
+        assert result.get("failed") is not True, result.get("msg")
+        assert result["weights"] == {"us-east-1": 75, "eu-west-1": 25}
+        assert result["weights_by_type"] == {"A": {"us-east-1": 75, "eu-west-1": 25}}
+
+    both = run(module, args(module_args, record={"zone": zone, "hosted_zone_id": zone_id, "record_name": "x"}))
+    assert both["failed"] is True and "exactly one of hosted_zone_id and zone" in both["msg"]

@@ -171,7 +171,10 @@ def alarms(stacks: dict) -> None:
 def readiness(stacks: dict) -> None:
     """The cross-region write path (VPC peering) and what preflight.yml checks: KMS key, certificate."""
     east, west = client("ec2", "us-east-1"), client("ec2", "eu-west-1")
-    if not west.describe_vpc_peering_connections()["VpcPeeringConnections"]:
+    # This stack's peering only (another stack on the same emulator has its own VPCs and peering).
+    if not any(p["RequesterVpcInfo"].get("VpcId") == stacks["us-east-1"]["vpc"]
+               and p["AccepterVpcInfo"].get("VpcId") == stacks["eu-west-1"]["vpc"]
+               for p in west.describe_vpc_peering_connections()["VpcPeeringConnections"]):
         pcx = east.create_vpc_peering_connection(VpcId=stacks["us-east-1"]["vpc"], PeerVpcId=stacks["eu-west-1"]["vpc"],
                                                  PeerRegion="eu-west-1")["VpcPeeringConnection"]
         west.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx["VpcPeeringConnectionId"])
@@ -180,7 +183,7 @@ def readiness(stacks: dict) -> None:
     if not any(a["AliasName"] == alias for a in kms.list_aliases()["Aliases"]):
         kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
     acm = client("acm", "eu-west-1")
-    if not acm.list_certificates()["CertificateSummaryList"]:
+    if not any(c.get("DomainName") == RECORD for c in acm.list_certificates()["CertificateSummaryList"]):
         acm.request_certificate(DomainName=RECORD, ValidationMethod="DNS")
 
 

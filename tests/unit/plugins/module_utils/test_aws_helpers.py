@@ -151,14 +151,9 @@ def test_wait_insync_gives_up_at_the_timeout():
 
 
 class FakeModule:
-    def __init__(self, region):
+    def __init__(self, region, **params):
         self.region = region
-        self.created = []
-
-    def client(self, service, retry_decorator=None, **extra):
-        assert retry_decorator is not None
-        self.created.append((service, extra.get("region")))
-        return object()
+        self.params = {"region": region, **params}
 
 
 @pytest.mark.parametrize(("region", "service", "expected"), [
@@ -167,9 +162,24 @@ class FakeModule:
     ("eu-west-1", "rds", "eu-west-1"),
     (None, "rds", None),
 ])
-def test_client_cache_regions(region, service, expected):
-    module = FakeModule(region)
-    clients = ClientCache(module)
+def test_client_cache_regions(region, service, expected, monkeypatch):
+    created = []
+    monkeypatch.setattr(ClientCache, "_connect", lambda self, svc, reg: created.append((svc, reg)) or object())
+    clients = ClientCache(FakeModule(region))
     first = clients(service)
     assert clients(service) is first
-    assert module.created == [(service, expected)]
+    assert created == [(service, expected)]
+
+
+def test_client_cache_clients_share_one_session_and_the_connection_settings():
+    """One boto3 session per module run: each service model is loaded once, not once per client."""
+    module = FakeModule("eu-west-1", endpoint_url="http://127.0.0.1:9", access_key="AKIDTEST", secret_key="secret",
+                        aws_config={"connect_timeout": 7})
+    clients = ClientCache(module)
+    ec2, rds_us = clients("ec2"), clients("rds", "us-east-1")
+
+    assert ec2.client.meta.region_name == "eu-west-1" and rds_us.client.meta.region_name == "us-east-1"
+    assert ec2.client.meta.endpoint_url == "http://127.0.0.1:9"
+    assert ec2.client.meta.config.connect_timeout == 7
+    assert "Ansible/" in ec2.client.meta.config.user_agent
+    assert clients._session is not None and ec2.client._loader is rds_us.client._loader

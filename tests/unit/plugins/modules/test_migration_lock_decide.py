@@ -8,7 +8,7 @@ from unittest import mock
 
 import botocore.exceptions
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.payments.region_migration.plugins.module_utils._aws_client import ClientCache
 from ansible_collections.payments.region_migration.plugins.module_utils._migration_lock import (
     ACQUIRE,
     FAIL,
@@ -143,7 +143,7 @@ def bob(minutes_left):
 
 def run_lock(fake, **options):
     args = {"name": "/payments/test/lock", "owner": "alice", "region": "eu-west-1", **options}
-    with mock.patch.object(AnsibleAWSModule, "client", return_value=fake):
+    with mock.patch.object(ClientCache, "_connect", return_value=fake):
         return run_module(migration_lock, args)
 
 
@@ -222,7 +222,7 @@ def test_release_when_already_gone_at_the_re_read():
 
 
 def test_client_creation_failure():
-    with mock.patch.object(AnsibleAWSModule, "client", side_effect=botocore.exceptions.NoRegionError()):
+    with mock.patch.object(ClientCache, "_connect", side_effect=botocore.exceptions.NoRegionError()):
         result = run_module(migration_lock, {"name": "/x", "owner": "alice"})
     assert result["failed"] is True and "Failed to connect to ssm" in result["msg"]
 
