@@ -169,7 +169,8 @@ for i in "${!job_names[@]}"; do
   # shellcheck disable=SC2086
   (
     set +e
-    [[ "$long_poles" == *" $name "* ]] || renice -n "${TEST_NICE:-5}" -p "$BASHPID" >/dev/null
+    # (renice -n sets the niceness: add TEST_NICE to this run's own)
+    [[ "$long_poles" == *" $name "* ]] || renice -n "$(($(nice) + ${TEST_NICE:-5}))" -p "$BASHPID" >/dev/null
     (set -e; eval "${job_commands[$i]}")
     status=$?
     times >"$run_dir/$name.times"  # (not in a pipeline: that would run it in a child process)
