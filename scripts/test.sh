@@ -95,7 +95,7 @@ molecule_job() {
 }
 
 # The jobs start in this order, at most TEST_JOBS at a time: the longest first, so that the last job to
-# start is a short one and no long job starts late (measured durations: README.md, "Testing").
+# start is a short one and no long job starts late (README.md, "How `make test` runs").
 job molecule-provision molecule_job provision
 job pytest-playbooks pytest_playbooks_job
 job pytest pytest_job
