@@ -19,6 +19,11 @@ job_port() {
 # Three jobs at a time keep both cores of the reference machine busy: ansible-playbook and the
 # emulator each wait on the other, so one job alone uses about one core (measured: see README.md).
 max_jobs="${TEST_JOBS:-3}"
+# The long pole (the job that decides the total time) keeps the normal CPU priority; every other job
+# runs at nice TEST_NICE (default 5): when the jobs want more than the cores, the long pole is served
+# first and the others fill the gaps (its bakes, polls and ansible-playbook start-ups). Nothing but the
+# order in which the cores are shared changes.
+long_poles=" molecule-provision "
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/test-run.XXXXXX")"
 
 declare -a job_names=() job_commands=()
@@ -26,27 +31,49 @@ declare -a job_names=() job_commands=()
 job() { job_names+=("$1"); shift; job_commands+=("$(printf '%q ' "$@")"); }
 
 # ----------------------------------------------------------------------------- the jobs
-pytest_job() {
-  # Its own emulator: this job starts and stops it (the EXIT trap too, if the job is killed).
+# pytest runs as two jobs of about equal length, each with its own emulator, so that neither is the long
+# pole: "pytest-playbooks" holds the tests that drive whole playbooks, ansible-runner or Step Functions
+# executions (minutes each, mostly waiting on bakes, polls and ansible-playbook start-up), "pytest" the
+# rest. A test file belongs to "pytest" unless it is listed here.
+PLAYBOOK_TESTS=(
+  tests/browser
+  tests/integration/test_collection_packaging.py
+  tests/integration/test_database_overlap.py
+  tests/integration/test_unattended_migration.py
+  tests/emulator/test_unattended_workload.py
+)
+
+start_job_emulator() {  # start_job_emulator NAME: this job's own emulator (stopped by the EXIT trap too)
   export EMULATOR_PORT
   EMULATOR_PORT="$(job_port)"
-  echo "$EMULATOR_PORT" >"$run_dir/pytest.port"
+  echo "$EMULATOR_PORT" >"$run_dir/emulator-$1.port"
   python -m emulator start
   trap 'python -m emulator stop >/dev/null' EXIT
+}
+
+pytest_job() {
+  # The module tests run the modules in-process (run_module), and they are all in this job: it measures
+  # the line coverage of plugins/ (the playbook tests run plugins in ansible-playbook subprocesses, which
+  # coverage does not see).
+  start_job_emulator pytest
   echo "== pytest (line coverage of plugins/ must stay >= 90 %)"
-  python -m pytest --durations=15 \
+  local ignore=() path
+  for path in "${PLAYBOOK_TESTS[@]}"; do ignore+=("--ignore=$path"); done
+  python -m pytest --durations=15 "${ignore[@]}" \
     --cov=ansible_collections.payments.region_migration.plugins \
     --cov-report=term-missing:skip-covered --cov-fail-under=90
+}
+
+pytest_playbooks_job() {
+  start_job_emulator pytest-playbooks
+  echo "== pytest: the playbook, ansible-runner and Step Functions execution tests"
+  python -m pytest --durations=15 "${PLAYBOOK_TESTS[@]}"
 }
 
 roles_job() {
   # The role tests that build their own stand-ins (tests/roles/run.sh: converge twice, --check,
   # verify), one after the other on one emulator of this job, reset between roles.
-  export EMULATOR_PORT
-  EMULATOR_PORT="$(job_port)"
-  echo "$EMULATOR_PORT" >"$run_dir/roles.port"
-  python -m emulator start
-  trap 'python -m emulator stop >/dev/null' EXIT
+  start_job_emulator roles
   local verify
   for verify in tests/roles/*/verify.yml; do
     tests/roles/run.sh "$(basename "$(dirname "$verify")")" --reset
@@ -67,19 +94,24 @@ molecule_job() {
   MOLECULE_EPHEMERAL_DIRECTORY="$state_dir" EMULATOR_PORT="$port" molecule test -s "$scenario"
 }
 
-# Every scenario, the longest (provision) first.
+# The jobs start in this order, at most TEST_JOBS at a time: the longest first, so that the last job to
+# start is a short one and no long job starts late (README.md, "How `make test` runs").
 job molecule-provision molecule_job provision
-for scenario_file in extensions/molecule/*/molecule.yml; do
-  scenario=$(basename "$(dirname "$scenario_file")")
-  if [[ "$scenario" != provision ]]; then job "molecule-$scenario" molecule_job "$scenario"; fi
-done
+job pytest-playbooks pytest_playbooks_job
 job pytest pytest_job
+job molecule-migration molecule_job migration
 job roles roles_job
 # Static checks (ruff, ansible-lint, syntax checks); further checkers go next to it, one line each
 # (`job NAME COMMAND...`; the command runs from the repository root and fails the run if it fails).
 job lint scripts/lint.sh
 # ansible-test sanity and units on the built collection, offline (see the script).
 job ansible-test scripts/ansible_test.sh
+job molecule-default molecule_job default
+# Any further scenario, last.
+for scenario_file in extensions/molecule/*/molecule.yml; do
+  scenario=$(basename "$(dirname "$scenario_file")")
+  case "$scenario" in provision | migration | default) ;; *) job "molecule-$scenario" molecule_job "$scenario" ;; esac
+done
 
 # ----------------------------------------------------------------------------- running them
 stop_everything() {
@@ -88,7 +120,7 @@ stop_everything() {
   wait 2>/dev/null || true
   # Emulators of interrupted jobs: pytest's and roles' by their port, the scenarios' by their state directory.
   local port_file
-  for port_file in "$run_dir/pytest.port" "$run_dir/roles.port"; do
+  for port_file in "$run_dir"/emulator-*.port; do
     [[ -f "$port_file" ]] || continue
     python -m emulator --port "$(cat "$port_file")" stop >/dev/null 2>&1 || true
   done
@@ -137,6 +169,8 @@ for i in "${!job_names[@]}"; do
   # shellcheck disable=SC2086
   (
     set +e
+    # (renice -n sets the niceness: add TEST_NICE to this run's own)
+    [[ "$long_poles" == *" $name "* ]] || renice -n "$(($(nice) + ${TEST_NICE:-5}))" -p "$BASHPID" >/dev/null
     (set -e; eval "${job_commands[$i]}")
     status=$?
     times >"$run_dir/$name.times"  # (not in a pipeline: that would run it in a child process)

@@ -4,10 +4,13 @@
   ee/execution-environment.yml: the collection's tarball, amazon.aws and community.aws, and no
   development tool.
 - The tarball, installed into an empty collections path (``ansible-galaxy collection install``,
-  offline), runs a playbook by its FQCN under ``ansible-runner run`` the way AWX runs a project: a
-  private data directory with a project (a playbook that imports
-  ``payments.region_migration.baseline``), an inventory, environment variables, and artifacts
-  (status, return code, events). The result is read back from the emulator.
+  offline), runs a playbook by its FQCN under ``ansible-runner run`` the way AWX runs the README's
+  "Migration - shift" job template: a private data directory with a project (a playbook that imports
+  ``payments.region_migration.shift``), an inventory, environment variables, the survey's answer as
+  extra variables (``env/extravars``: phase 1), and artifacts (status, return code, events). The
+  stack is the migration scenario's two-region fixture at phase 0 with a payment workload; the
+  resulting weights are read back from the emulator. (The molecule provision scenario runs the whole
+  rehearsal by FQCN from the installed tarball: baseline, provision, shift, rollback, status, teardown.)
 """
 
 from __future__ import annotations
@@ -22,8 +25,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import emulator_call, phase_table
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+FIXTURE = REPO / "extensions" / "molecule" / "migration" / "files" / "fixture.py"
+STACK = yaml.safe_load((REPO / "inventories" / "local" / "group_vars" / "all" / "stack.yml").read_text())
 DEV_TOOLS = ("moto", "pytest", "ruff", "molecule", "ansible-lint", "antsibull")
 
 
@@ -92,18 +99,25 @@ def test_installed_tarball_runs_by_fqcn_under_ansible_runner(tarball: Path, tmp_
         "-p", str(collections), str(tarball), cwd=tmp_path,
         env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_COLLECTIONS_PATH": str(collections)})
     installed = collections / "ansible_collections" / "payments" / "region_migration"
-    assert (installed / "playbooks" / "baseline.yml").is_file()
+    assert (installed / "playbooks" / "shift.yml").is_file()
     import ansible_collections.amazon.aws as amazon_aws  # the `ansible` package's copy
 
     site = Path(list(amazon_aws.__path__)[0]).parents[2]
 
-    # ansible-runner's private data directory, as AWX lays it out for a job.
+    # The two-region stack at phase 0, and payments flowing (as during a real migration).
+    zone, record = STACK["migration_domain_name"], STACK["migration_record_name"]
+    subprocess.run([sys.executable, str(FIXTURE), emulator, STACK["migration_env_suffix"], zone, record],
+                   check=True, capture_output=True, timeout=300)
+    emulator_call(emulator, "POST", "/_emulator/workload/start", {"rate": 20, "zone_name": zone, "record_name": record})
+
+    # ansible-runner's private data directory, as AWX lays it out for a job of the "Migration - shift"
+    # template: the project, the inventory, environment variables and the survey's answer.
     private = tmp_path / "runner"
     (private / "project").mkdir(parents=True)
     (private / "env").mkdir()
-    (private / "project" / "rehearsal.yml").write_text(
-        "---\n- name: Baseline of the rehearsal, by FQCN\n"
-        "  ansible.builtin.import_playbook: payments.region_migration.baseline\n")
+    (private / "project" / "shift.yml").write_text(
+        "---\n- name: Shift the traffic, by FQCN\n"
+        "  ansible.builtin.import_playbook: payments.region_migration.shift\n")
     # The emulator inventory: where a real user keeps the inventory README.md describes.
     shutil.copytree(REPO / "inventories" / "local", private / "inventory")
     port = emulator.rsplit(":", 1)[1]
@@ -112,10 +126,14 @@ def test_installed_tarball_runs_by_fqcn_under_ansible_runner(tarball: Path, tmp_
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
         "EMULATOR_PORT": port,
     }))
-    result = subprocess.run([str(BIN / "ansible-runner"), "run", str(private), "-p", "rehearsal.yml",
-                             "--ident", "baseline"], capture_output=True, text=True, check=False,
-                            cwd=tmp_path, env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path)})
-    artifacts = private / "artifacts" / "baseline"
+    (private / "env" / "extravars").write_text(yaml.safe_dump({"phase": 1, "migration_bake_seconds": 0}))
+    try:
+        result = subprocess.run([str(BIN / "ansible-runner"), "run", str(private), "-p", "shift.yml",
+                                 "--ident", "shift"], capture_output=True, text=True, check=False,
+                                cwd=tmp_path, env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(tmp_path)})
+    finally:
+        emulator_call(emulator, "POST", "/_emulator/workload/stop")
+    artifacts = private / "artifacts" / "shift"
     assert result.returncode == 0, result.stdout[-4000:]
     assert (artifacts / "status").read_text() == "successful"
     assert (artifacts / "rc").read_text() == "0"
@@ -123,8 +141,12 @@ def test_installed_tarball_runs_by_fqcn_under_ansible_runner(tarball: Path, tmp_
     task_paths = {e["event_data"].get("task_path", "") for e in events if e["event"] == "runner_on_ok"}
     assert any(str(installed) in path for path in task_paths), "the installed collection's playbook ran"
 
-    # The us-east-1 baseline stands in the emulator.
-    vpcs = aws("ec2", "us-east-1").describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}])["Vpcs"]
-    assert len(vpcs) == 1
-    clusters = aws("rds", "us-east-1").describe_db_clusters()["DBClusters"]
-    assert [c for c in clusters if c["Status"] == "available"]
+    # Route 53 now sends phase 1's share to eu-west-1, every weighted type of the name alike.
+    target = phase_table()[1]["target_percent"]
+    r53 = aws("route53", "us-east-1")
+    [zone_id] = [z["Id"] for z in r53.list_hosted_zones()["HostedZones"] if z["Name"].rstrip(".") == zone]
+    weights = {(r["Type"], r["SetIdentifier"]): r["Weight"]
+               for r in r53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+               if r["Name"].rstrip(".") == record.rstrip(".") and "SetIdentifier" in r}
+    assert weights and {w for (_type, region), w in weights.items() if region == "eu-west-1"} == {target}, weights
+    assert {w for (_type, region), w in weights.items() if region == "us-east-1"} == {100 - target}, weights
