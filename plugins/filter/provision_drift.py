@@ -12,7 +12,7 @@ Each filter compares exactly what the role's ensure task manages, with that modu
 (amazon.aws 10): anything outside it is ignored here as it is there. The inputs are the snake_case
 results of the amazon.aws info modules (DescribeSubnets, DescribeRouteTables, DescribeNatGateways,
 DescribeSecurityGroups in the EC2 API Reference, converted with camel_dict_to_snake_dict; tags as a
-dict). Unit tests: tests/unit/plugins/filter/test_provision_drift.py.
+dict). Unit tests: tests/unit/plugins/filter/test_provision_drift_filters.py.
 """
 
 from __future__ import annotations
