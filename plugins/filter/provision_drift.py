@@ -161,7 +161,7 @@ def _ports(rule: dict) -> list[tuple[int, int]]:
     result = []
     for port in ports if isinstance(ports, list) else [ports]:
         text = str(port)
-        low, _, high = text.partition("-")
+        low, _sep, high = text.partition("-")
         result.append((int(low), int(high or low)))
     return result
 

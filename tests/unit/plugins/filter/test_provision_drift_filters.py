@@ -51,8 +51,8 @@ def test_subnets_in_sync_need_nothing():
     [_subnet("10.1.0.0/24")],  # missing
     [_subnet("10.1.0.0/24"), _subnet("10.1.10.0/24", public=True)],  # MapPublicIpOnLaunch drifted
     [_subnet("10.1.0.0/24"), _subnet("10.1.10.0/24", public=False, tags={"Name": "x"})],  # tag removed
-    [_subnet("10.1.0.0/24"), _subnet("10.1.10.0/24", public=False,
-                                      ipv6=[{"ipv6_cidr_block_state": {"state": "associated"}}])],
+    [_subnet("10.1.0.0/24"),
+     _subnet("10.1.10.0/24", public=False, ipv6=[{"ipv6_cidr_block_state": {"state": "associated"}}])],
 ])
 def test_a_missing_or_drifted_subnet_is_ensured(existing):
     assert subnets_to_ensure(existing, WANTED) == [WANTED[1]]
