@@ -19,6 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ansible_collections.payments.region_migration.plugins.module_utils._route53_weighted import (
+    decode_name,
+    fqdn,
+)
+
 # Tag keys AWS reserves ("aws:" prefix): no module may set or purge them (amazon.aws compare_aws_tags
 # skips them when purging), so they never count as drift.
 RESERVED_TAG_PREFIX = "aws:"
@@ -247,9 +252,10 @@ def rds_instances_to_ensure(instances: list[dict], wanted: list[dict]) -> list[d
     return result
 
 
-def _dns_name(name: str) -> str:
-    """Route 53 answers names in lower case with the final dot (and escapes * as \\052)."""
-    return (name or "").lower().rstrip(".").replace("\\052", "*") + "."
+def _dns_name(name: str | None) -> str:
+    """A name as Route 53 answers it (lower case, final dot, octal escapes such as \\052 decoded): the
+    module_utils rules the route53_weighted_shift module compares names with."""
+    return fqdn(decode_name(name or ""))
 
 
 def weighted_records_plan(current: list[dict], record_name: str, record_type: str, wanted: list[dict],

@@ -45,7 +45,7 @@ def fqdn(name: str) -> str:
     return name if name.endswith(".") else name + "."
 
 
-def _decode(name: str) -> str:
+def decode_name(name: str) -> str:
     # Route 53 returns some characters escaped as \\ooo octal (e.g. \\052 for '*').
     return name.encode().decode("unicode_escape")
 
@@ -116,7 +116,7 @@ def record_sets(module, route53, zone_id: str, name: str, record_type: str | Non
             page = route53.list_resource_record_sets(aws_retry=True, HostedZoneId=zone_id, **start)
             past_ours = False
             for record in page.get("ResourceRecordSets", []):
-                if _decode(record["Name"]).lower() == wanted and record_type in (None, record["Type"]):
+                if decode_name(record["Name"]).lower() == wanted and record_type in (None, record["Type"]):
                     if record not in result:
                         result.append(record)
                 else:
