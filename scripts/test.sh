@@ -39,6 +39,7 @@ PLAYBOOK_TESTS=(
   tests/browser
   tests/integration/test_collection_packaging.py
   tests/integration/test_database_overlap.py
+  tests/integration/test_provision_drift.py
   tests/integration/test_unattended_migration.py
   tests/emulator/test_unattended_workload.py
 )
