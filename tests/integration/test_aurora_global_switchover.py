@@ -137,7 +137,9 @@ def test_refuses_different_engine_versions(aws, switch):
 
 def test_refuses_while_another_switchover_runs(aws, db, switch, emulator):
     third = create_cluster(aws, "us-west-2", f"{GDB}-usw2", global_cluster=GDB)
-    set_switchover_seconds(emulator, 3)
+    # Long enough to outlast both refusals on a loaded machine (a 3 s switchover ended before the module
+    # read it at load 10); the test does not wait for its end: the reset between tests clears it.
+    set_switchover_seconds(emulator, 120)
     aws("rds", "us-west-2").switchover_global_cluster(GlobalClusterIdentifier=GDB, TargetDbClusterIdentifier=third)
     add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)  # trips on any request
     for options in ({"in_progress": "fail"}, {"wait": False}):
@@ -146,13 +148,13 @@ def test_refuses_while_another_switchover_runs(aws, db, switch, emulator):
         assert "Refusing: switchover in progress on global cluster" in result["msg"]
         assert f"to {third}" in result["msg"] and "never started while one runs" in result["msg"]
     assert pending_faults(emulator, "SwitchoverGlobalCluster")[0]["hits"] == 0
-    time.sleep(3.2)
-    assert writer(settled(aws)) == third
+    # The switchover that was running is untouched: still under way, to the third cluster.
+    assert read_global_cluster(aws, GDB)["FailoverState"]["ToDbClusterArn"] == third
 
 
 def test_rollback_waits_for_a_running_switchover_then_switches_back(aws, db, switch, emulator):
     """Issue 8 item 8: a switchover left running (an earlier run timed out) is waited for, never doubled."""
-    set_switchover_seconds(emulator, 2)
+    set_switchover_seconds(emulator, 6)  # still running when the module reads it, on a loaded machine
     aws("rds", PRIMARY_REGION).switchover_global_cluster(GlobalClusterIdentifier=GDB,
                                                          TargetDbClusterIdentifier=db.secondary_arn)
     result = switch(db.primary_arn, region=PRIMARY_REGION)
@@ -202,13 +204,15 @@ def test_timeout_then_rerun_waits_without_requesting_again(aws, db, switch, emul
 
 
 def test_no_wait_returns_while_switching(aws, db, switch, emulator):
-    set_switchover_seconds(emulator, 2)
+    set_switchover_seconds(emulator, 6)  # outlasts the module's return on a loaded machine
     result = switch(db.secondary_arn, wait=False)
     assert result["changed"] is True and result["writer_after"] == db.secondary_arn
     running = read_global_cluster(aws, GDB)
     assert running["FailoverState"]["ToDbClusterArn"] == db.secondary_arn
     assert writer(running) == db.primary_arn
-    time.sleep(2.2)
+    deadline = time.monotonic() + 60
+    while read_global_cluster(aws, GDB).get("FailoverState") and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert writer(settled(aws)) == db.secondary_arn
 
 
