@@ -191,7 +191,7 @@ def test_request_goes_to_the_documented_region(aws, db, switch, emulator, allow_
 
 
 def test_timeout_then_rerun_waits_without_requesting_again(aws, db, switch, emulator):
-    set_switchover_seconds(emulator, 3)
+    set_switchover_seconds(emulator, 6)
     timed_out = switch(db.secondary_arn, wait_timeout=1)
     assert timed_out["failed"] is True and "Timed out" in timed_out["msg"] and timed_out["changed"] is True
     assert read_global_cluster(aws, GDB)["FailoverState"]["ToDbClusterArn"] == db.secondary_arn
