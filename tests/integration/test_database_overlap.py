@@ -46,9 +46,10 @@ def _play(emulator: str, extra: dict, report: Path, *args: str) -> str:
 
 def test_database_is_requested_without_waiting_and_joined_later(aws, emulator, tmp_path):
     extra = _stack(aws)
-    # 1 s per real minute: the cluster (20 min) is creating for 20 s, each instance (10 min) for 10 s, more
-    # than the role needs to return (a few tasks) even on a loaded machine; the join waits about 20 s
-    assert emulator_call(emulator, "POST", "/_emulator/config", {"latency_scale": 1})["latency_scale"] == 1
+    # 2 s per real minute: the cluster (20 min) is creating for 40 s, each instance (10 min) for 20 s, more
+    # than the role needs to return (a few tasks) even at load 12 (at 1 s per minute the writer instance was
+    # available before the role returned, in two clones' `make test` at once); the join waits about 40 s
+    assert emulator_call(emulator, "POST", "/_emulator/config", {"latency_scale": 2})["latency_scale"] == 2
     report = tmp_path / "overlap.json"
     _play(emulator, extra, report)
     # right after the role returned, both instances were still being created: nothing was awaited

@@ -4,17 +4,22 @@ The migration scenario uses it to interrupt shift.yml during a bake, as an opera
 checks what is left behind: the lock, the audit record of the weight change, status.yml's report of
 the unfinished bake, and that a re-run resumes the remaining bake.
 
-Usage: python interrupt_when.py ENDPOINT ZONE RECORD SET_ID WEIGHT DELAY -- COMMAND...
+Usage: python interrupt_when.py ENDPOINT ZONE RECORD SET_ID WEIGHT DELAY [AUDIT_LOG] -- COMMAND...
+With AUDIT_LOG, the DELAY counts from the bake's opening record (a new ``weight_change`` line in the
+audit log) rather than from the weight: on a loaded machine the bake can start seconds after the weights
+are live, and an interrupt before it would find no bake to leave unfinished.
 Prints the command's output; exits 0 when the interrupt was sent, 1 otherwise.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import boto3
 
@@ -26,9 +31,23 @@ def weight_of(r53, zone_id: str, record: str, set_id: str) -> int | None:
     return None
 
 
+def weight_changes(audit_log: str | None) -> int:
+    if not audit_log or not Path(audit_log).exists():
+        return 0
+    count = 0
+    for line in Path(audit_log).read_text().splitlines():
+        try:
+            count += json.loads(line).get("event") == "weight_change"
+        except ValueError:  # a line still being written, or blank
+            continue
+    return count
+
+
 def main() -> int:
     separator = sys.argv.index("--")
-    endpoint, zone, record, set_id, weight, delay = sys.argv[1:separator]
+    endpoint, zone, record, set_id, weight, delay, *audit = sys.argv[1:separator]
+    audit_log = audit[0] if audit else None
+    changes_before = weight_changes(audit_log)
     command = sys.argv[separator + 1:]
     r53 = boto3.client("route53", region_name="us-east-1", endpoint_url=endpoint,
                        aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -37,7 +56,7 @@ def main() -> int:
                                start_new_session=True)
     interrupted = False
     while process.poll() is None:
-        if weight_of(r53, zone_id, record, set_id) == int(weight):
+        if weight_of(r53, zone_id, record, set_id) == int(weight) and weight_changes(audit_log) > changes_before:
             time.sleep(float(delay))
             os.killpg(process.pid, signal.SIGINT)
             interrupted = True
