@@ -288,6 +288,60 @@ def weighted_records_plan(current: list[dict], record_name: str, record_type: st
     return plan
 
 
+# The alarm settings amazon.aws.cloudwatch_metric_alarm (amazon.aws 10) sends to PutMetricAlarm and then compares
+# with DescribeAlarms' MetricAlarm (CloudWatch API Reference, MetricAlarm; botocore cloudwatch 2010-08-01), as the
+# snake_case keys of cloudwatch_metric_alarm_info, each with the value AWS reports when it is not set.
+_ALARM_FIELDS = {
+    "alarm_description": None, "namespace": None, "metric_name": None, "statistic": None,
+    "extended_statistic": None, "comparison_operator": None, "threshold": None, "unit": None, "period": None,
+    "evaluation_periods": None, "datapoints_to_alarm": None, "evaluate_low_sample_count_percentile": None,
+    "treat_missing_data": "missing", "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": [],
+}
+
+
+def _alarm_settings(alarm: dict) -> dict:
+    settings = {}
+    for key, unset in _ALARM_FIELDS.items():
+        value = alarm.get(key)
+        settings[key] = unset if value in (None, "") else value
+    if settings["threshold"] is not None:
+        settings["threshold"] = float(settings["threshold"])
+    for key in ("period", "evaluation_periods", "datapoints_to_alarm"):
+        if settings[key] is not None:
+            settings[key] = int(settings[key])
+    for key in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+        settings[key] = list(settings[key] or [])
+    dimensions = alarm.get("dimensions") or []
+    if isinstance(dimensions, dict):  # the module's option: {name: value}
+        dimensions = [{"name": k, "value": v} for k, v in dimensions.items()]
+    settings["dimensions"] = sorted((str(d.get("name")), str(d.get("value"))) for d in dimensions)
+    settings["metrics"] = bool(alarm.get("metrics"))
+    return settings
+
+
+def alarms_to_ensure(existing: list[dict], wanted: list[dict]) -> list[dict]:
+    """The wanted metric alarms that are missing or differ from what cloudwatch_metric_alarm would put.
+
+    ``existing``: the alarms cloudwatch_metric_alarm_info read, in any region (each one's region is the
+    fourth field of its ``alarm_arn``). ``wanted``: ``{region, alarm_name, ...}`` with the module's settings
+    under the MetricAlarm names of ``_ALARM_FIELDS`` (``comparison_operator``, ``alarm_description``,
+    ``dimensions`` as a dict). Compared: every setting the module sends (a threshold, description, action or
+    missing-data rule changed by hand, an extra DatapointsToAlarm); the state, ActionsEnabled and timestamps
+    are not (the module ignores them too). Dimensions are compared as a set: their order means nothing to
+    CloudWatch.
+    """
+    by_key = {}
+    for alarm in existing or []:
+        region = str(alarm.get("alarm_arn") or "").split(":")[3:4]
+        by_key[(region[0] if region else "", alarm.get("alarm_name"))] = alarm
+    result = []
+    for item in wanted:
+        found = by_key.get((item["region"], item["alarm_name"]))
+        if found is None or _alarm_settings(found) != _alarm_settings(item):
+            result.append(item)
+    return result
+
+
 class FilterModule:
     """Read-once drift filters of the provisioning roles."""
 
@@ -302,4 +356,5 @@ class FilterModule:
             "provision_security_group_in_sync": security_group_in_sync,
             "provision_weighted_records_plan": weighted_records_plan,
             "provision_rds_instances_to_ensure": rds_instances_to_ensure,
+            "provision_alarms_to_ensure": alarms_to_ensure,
         }

@@ -7,6 +7,9 @@ behind the playbook's back: a subnet tag, a private default route, a security gr
 the Auto Scaling group's size and a weighted record's alias target. A --check run reports the drift and
 makes no AWS write call (the emulator's request counter); the next run repairs every item; the run after it
 changes nothing and makes no write call either: a no-op re-run only reads.
+
+The monitoring role reads its alarms once per region in the same way (tests/roles/monitoring/converge.yml):
+alarms whose threshold and missing-data rule were changed by hand are reported by --check and put back.
 """
 
 from __future__ import annotations
@@ -20,18 +23,23 @@ from tests.conftest import emulator_call
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = "tests/integration/playbooks/provision_drift.yml"
+MONITORING = "tests/roles/monitoring/converge.yml"
 READ_PREFIXES = ("Describe", "Get", "List")
 
 
-def _play(emulator: str, extra: dict, *args: str) -> tuple[str, list[str]]:
-    """One run of the playbook: its output, and the AWS write calls it made (emulator request counter)."""
+def _play(emulator: str, extra: dict, *args: str, playbook: str = PLAYBOOK,
+          calls: dict | None = None) -> tuple[str, list[str]]:
+    """One run of the playbook: its output, and the AWS write calls it made (emulator request counter);
+    ``calls``, when given, receives every call by action with its count."""
     env = {**os.environ, "EMULATOR_PORT": emulator.rsplit(":", 1)[1], "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")}
     emulator_call(emulator, "DELETE", "/_emulator/requests")
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), PLAYBOOK,
+    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), playbook,
                              *[f"-e{k}={v}" for k, v in extra.items()], *args],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     actions = emulator_call(emulator, "DELETE", "/_emulator/requests")["by_action"]
+    if calls is not None:
+        calls.update(actions)
     writes = [a for a in actions if not a.split(":", 1)[1].startswith(READ_PREFIXES)
               and not a.split(":", 1)[1].startswith("GET ")]
     return result.stdout, writes
@@ -136,3 +144,51 @@ def test_drift_is_reported_by_check_mode_and_repaired_and_a_no_op_run_only_reads
     output, writes = _play(emulator, extra)
     assert _changed(output) == 0, output[-3000:]
     assert writes == []
+
+
+def _alarm(client, name: str) -> dict:
+    return client.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+
+
+def _put_back(client, alarm: dict, **changes) -> None:
+    """PutMetricAlarm with the alarm's own settings and ``changes`` (what a hand edit in the console does)."""
+    keys = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic",
+            "ComparisonOperator", "Threshold", "Unit", "Period", "EvaluationPeriods", "TreatMissingData",
+            "AlarmActions", "OKActions", "InsufficientDataActions")
+    client.put_metric_alarm(**{**{k: alarm[k] for k in keys if k in alarm}, **changes})
+
+
+def test_alarms_changed_by_hand_are_reported_by_check_mode_and_put_back(aws, emulator):
+    extra = {"migration_env_suffix": "driftalarm"}
+    name = "alarm-replication-lag-driftalarm"
+    west, east = aws("cloudwatch"), aws("cloudwatch", "us-east-1")
+    _play(emulator, extra, playbook=MONITORING)
+    converged = {"west": (_alarm(west, name)["Threshold"], _alarm(west, name).get("TreatMissingData")),
+                 "east": (_alarm(east, name)["Threshold"], _alarm(east, name).get("TreatMissingData"))}
+    assert converged == {"west": (1000.0, "missing"), "east": (1000.0, "missing")}
+
+    _put_back(west, _alarm(west, name), Threshold=60000.0)
+    _put_back(east, _alarm(east, name), TreatMissingData="breaching")
+    drifted = {"west": (60000.0, "missing"), "east": (1000.0, "breaching")}
+
+    def state():
+        return {"west": (_alarm(west, name)["Threshold"], _alarm(west, name).get("TreatMissingData")),
+                "east": (_alarm(east, name)["Threshold"], _alarm(east, name).get("TreatMissingData"))}
+
+    assert state() == drifted
+    output, writes = _play(emulator, extra, "--check", playbook=MONITORING)
+    assert writes == []
+    assert _changed(output) == 1  # the one ensure task, run for the two drifted alarms only
+    assert state() == drifted
+
+    output, writes = _play(emulator, extra, playbook=MONITORING)
+    assert _changed(output) == 1
+    assert sorted(writes) == ["monitoring:PutMetricAlarm"]
+    assert state() == converged
+
+    # a no-op run reads each region's alarms once (cloudwatch_metric_alarm reads twice per alarm)
+    calls: dict = {}
+    output, writes = _play(emulator, extra, playbook=MONITORING, calls=calls)
+    assert _changed(output) == 0, output[-3000:]
+    assert writes == []
+    assert calls == {"monitoring:DescribeAlarms": 2}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible_collections.payments.region_migration.plugins.filter.provision_drift import (
     FilterModule,
+    alarms_to_ensure,
     ids_by,
     nat_gateways_by_subnet,
     route_tables_to_ensure,
@@ -189,4 +190,56 @@ def test_every_filter_is_registered():
         "provision_tags_in_sync", "provision_subnets_to_ensure", "provision_ids_by",
         "provision_route_tables_to_ensure", "provision_route_tables_without_route",
         "provision_nat_gateways_by_subnet", "provision_security_group_in_sync", "provision_weighted_records_plan",
-        "provision_rds_instances_to_ensure"}
+        "provision_rds_instances_to_ensure", "provision_alarms_to_ensure"}
+
+
+def _wanted_alarm(region="eu-west-1", name="alarm-lag", **changes):
+    alarm = {"region": region, "alarm_name": name, "alarm_description": "lag above 1000 ms",
+             "namespace": "AWS/RDS", "metric_name": "AuroraGlobalDBReplicationLag", "statistic": "Maximum",
+             "comparison_operator": "GreaterThanThreshold", "threshold": 1000.0, "unit": "Milliseconds",
+             "period": 60, "evaluation_periods": 2, "treat_missing_data": "missing",
+             "dimensions": {"DBClusterIdentifier": "aurora-x", "SourceRegion": "us-east-1"},
+             "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": []}
+    alarm.update(changes)
+    return alarm
+
+
+def _read_alarm(region="eu-west-1", name="alarm-lag", **changes):
+    """What cloudwatch_metric_alarm_info returns (DescribeAlarms MetricAlarm, snake_case)."""
+    alarm = {"alarm_name": name, "alarm_arn": f"arn:aws:cloudwatch:{region}:123456789012:alarm:{name}",
+             "alarm_description": "lag above 1000 ms", "actions_enabled": True, "state_value": "INSUFFICIENT_DATA",
+             "namespace": "AWS/RDS", "metric_name": "AuroraGlobalDBReplicationLag", "statistic": "Maximum",
+             "comparison_operator": "GreaterThanThreshold", "threshold": 1000.0, "unit": "Milliseconds",
+             "period": 60, "evaluation_periods": 2, "treat_missing_data": "missing",
+             "dimensions": [{"name": "SourceRegion", "value": "us-east-1"},
+                            {"name": "DBClusterIdentifier", "value": "aurora-x"}],
+             "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": []}
+    alarm.update(changes)
+    return alarm
+
+
+def test_alarms_in_sync_need_nothing_whatever_their_state_or_dimension_order():
+    existing = [_read_alarm(), _read_alarm("us-east-1", state_value="OK", actions_enabled=False)]
+    wanted = [_wanted_alarm(), _wanted_alarm("us-east-1", threshold="1000")]
+    assert alarms_to_ensure(existing, wanted) == []
+
+
+def test_an_alarm_without_treat_missing_data_counts_as_missing():
+    existing = [_read_alarm(treat_missing_data=None)]
+    assert alarms_to_ensure(existing, [_wanted_alarm()]) == []
+
+
+@pytest.mark.parametrize("existing", [
+    [],  # missing
+    [_read_alarm("us-east-1")],  # same name, other region
+    [_read_alarm(threshold=5000.0)],  # threshold changed by hand
+    [_read_alarm(treat_missing_data="breaching")],
+    [_read_alarm(alarm_description="edited")],
+    [_read_alarm(alarm_actions=["arn:aws:sns:eu-west-1:123456789012:pager"])],
+    [_read_alarm(dimensions=[{"name": "DBClusterIdentifier", "value": "aurora-x"}])],
+    [_read_alarm(datapoints_to_alarm=1)],  # set by hand: the module puts the alarm without it
+    [_read_alarm(evaluation_periods=5)],
+    [_read_alarm(statistic="Average")],
+])
+def test_a_missing_or_drifted_alarm_is_ensured(existing):
+    assert alarms_to_ensure(existing, [_wanted_alarm()]) == [_wanted_alarm()]
