@@ -17,8 +17,10 @@ dict). Unit tests: tests/unit/plugins/filter/test_provision_drift_filters.py.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.payments.region_migration.plugins.module_utils._route53_weighted import (
     decode_name,
     fqdn,
@@ -342,6 +344,50 @@ def alarms_to_ensure(existing: list[dict], wanted: list[dict]) -> list[dict]:
     return result
 
 
+def _policy(document: Any) -> dict:
+    """The document as plain JSON types (what the modules json.loads from their policy_json option)."""
+    return json.loads(document if isinstance(document, str) else json.dumps(document or {}))
+
+
+def policy_in_sync(current: Any, desired: Any) -> bool:
+    """Whether an IAM policy document (the decoded JSON AWS returns, or nothing) already is ``desired``.
+
+    amazon.aws.iam_policy and iam_role compare documents with amazon.aws's ``compare_policies`` (which
+    ignores statement order and single value vs. one-element list), and so does this.
+    """
+    if not current:
+        return False
+    return not compare_policies(_policy(current), _policy(desired))
+
+
+def iam_role_in_sync(role: dict | None, trust_policy: Any, description: str | None, managed_policy_arns: list[str],
+                     tags: dict, purge_policies: bool = True) -> bool:
+    """Whether a role read by provision_orchestration_info is what amazon.aws.iam_role would leave it.
+
+    What the module updates on an existing role (GetRole, ListAttachedRolePolicies in the IAM API Reference):
+    the trust policy, the description (when one is given), the tags (purge_tags true) and the attached managed
+    policies (exactly ``managed_policy_arns`` with ``purge_policies``).
+    """
+    if not role:
+        return False
+    attached = set(role.get("attached_policy_arns") or [])
+    wanted = set(managed_policy_arns or [])
+    return (policy_in_sync(role.get("assume_role_policy_document"), trust_policy)
+            and (description is None or role.get("description") == description)
+            and tags_in_sync(role.get("tags"), tags)
+            and (attached == wanted if purge_policies else wanted <= attached))
+
+
+def state_machine_in_sync(machine: dict | None, definition: str, role_arn: str, tags: dict) -> bool:
+    """Whether a state machine read by provision_orchestration_info is what community.aws.stepfunctions_state_machine
+    would leave it: the same definition string and role ARN (the module compares DescribeStateMachine's
+    ``definition`` and ``roleArn`` as they are) and the same tags (purge_tags true)."""
+    if not machine:
+        return False
+    return (machine.get("definition") == definition and machine.get("role_arn") == role_arn
+            and tags_in_sync(machine.get("tags"), tags))
+
+
 class FilterModule:
     """Read-once drift filters of the provisioning roles."""
 
@@ -357,4 +403,7 @@ class FilterModule:
             "provision_weighted_records_plan": weighted_records_plan,
             "provision_rds_instances_to_ensure": rds_instances_to_ensure,
             "provision_alarms_to_ensure": alarms_to_ensure,
+            "provision_policy_in_sync": policy_in_sync,
+            "provision_iam_role_in_sync": iam_role_in_sync,
+            "provision_state_machine_in_sync": state_machine_in_sync,
         }

@@ -8,12 +8,14 @@ the Auto Scaling group's size and a weighted record's alias target. A --check ru
 makes no AWS write call (the emulator's request counter); the next run repairs every item; the run after it
 changes nothing and makes no write call either: a no-op re-run only reads.
 
-The monitoring role reads its alarms once per region in the same way (tests/roles/monitoring/converge.yml):
-alarms whose threshold and missing-data rule were changed by hand are reported by --check and put back.
+The monitoring and orchestration roles read once in the same way (tests/roles/orchestration/converge.yml runs
+both): alarms whose threshold or missing-data rule, a role whose description or inline policy, and a state machine
+whose tags were changed by hand are reported by --check and put back, and a no-op run reads each of them once.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,7 +25,7 @@ from tests.conftest import emulator_call
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = "tests/integration/playbooks/provision_drift.yml"
-MONITORING = "tests/roles/monitoring/converge.yml"
+ORCHESTRATION = "tests/roles/orchestration/converge.yml"
 READ_PREFIXES = ("Describe", "Get", "List")
 
 
@@ -146,49 +148,80 @@ def test_drift_is_reported_by_check_mode_and_repaired_and_a_no_op_run_only_reads
     assert writes == []
 
 
+
 def _alarm(client, name: str) -> dict:
     return client.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
 
 
-def _put_back(client, alarm: dict, **changes) -> None:
-    """PutMetricAlarm with the alarm's own settings and ``changes`` (what a hand edit in the console does)."""
+def _hand_edit_alarm(client, name: str, **changes) -> None:
+    """PutMetricAlarm with the alarm's own settings and ``changes`` (what an edit in the console does)."""
+    alarm = _alarm(client, name)
     keys = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic",
             "ComparisonOperator", "Threshold", "Unit", "Period", "EvaluationPeriods", "TreatMissingData",
             "AlarmActions", "OKActions", "InsufficientDataActions")
     client.put_metric_alarm(**{**{k: alarm[k] for k in keys if k in alarm}, **changes})
 
 
-def test_alarms_changed_by_hand_are_reported_by_check_mode_and_put_back(aws, emulator):
-    extra = {"migration_env_suffix": "driftalarm"}
-    name = "alarm-replication-lag-driftalarm"
-    west, east = aws("cloudwatch"), aws("cloudwatch", "us-east-1")
-    _play(emulator, extra, playbook=MONITORING)
-    converged = {"west": (_alarm(west, name)["Threshold"], _alarm(west, name).get("TreatMissingData")),
-                 "east": (_alarm(east, name)["Threshold"], _alarm(east, name).get("TreatMissingData"))}
-    assert converged == {"west": (1000.0, "missing"), "east": (1000.0, "missing")}
+def _orchestration_state(aws, suffix: str) -> dict:
+    west, iam, sfn = aws("cloudwatch"), aws("iam"), aws("stepfunctions")
+    role = f"role-sfn-migration-{suffix}"
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == f"sfn-migration-{suffix}")
+    policy = iam.get_role_policy(RoleName=role, PolicyName=f"{role}-permissions")["PolicyDocument"]
+    return {
+        "lag_threshold": _alarm(west, f"alarm-replication-lag-{suffix}")["Threshold"],
+        "hosts_missing_data": _alarm(west, f"alarm-healthy-hosts-{suffix}").get("TreatMissingData"),
+        "role_description": iam.get_role(RoleName=role)["Role"].get("Description", ""),
+        "policy_actions": sorted(a for st in policy["Statement"] for a in
+                                 (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])),
+        "machine_tags": sorted(t["key"] for t in sfn.list_tags_for_resource(resourceArn=machine)["tags"]),
+    }
 
-    _put_back(west, _alarm(west, name), Threshold=60000.0)
-    _put_back(east, _alarm(east, name), TreatMissingData="breaching")
-    drifted = {"west": (60000.0, "missing"), "east": (1000.0, "breaching")}
 
-    def state():
-        return {"west": (_alarm(west, name)["Threshold"], _alarm(west, name).get("TreatMissingData")),
-                "east": (_alarm(east, name)["Threshold"], _alarm(east, name).get("TreatMissingData"))}
+def test_alarms_role_policy_and_state_machine_changed_by_hand_are_reported_and_put_back(aws, emulator):
+    """The monitoring and orchestration roles (tests/roles/orchestration/converge.yml runs both) read once."""
+    suffix = "driftorch"
+    extra = {"migration_env_suffix": suffix}
+    _play(emulator, extra, playbook=ORCHESTRATION)
+    converged = _orchestration_state(aws, suffix)
+    assert converged["lag_threshold"] == 1000.0 and converged["hosts_missing_data"] == "notBreaching"
+    assert "s3:GetObject" not in converged["policy_actions"] and "Name" in converged["machine_tags"]
 
-    assert state() == drifted
-    output, writes = _play(emulator, extra, "--check", playbook=MONITORING)
+    # behind the playbook's back: an alarm threshold and missing-data rule, the role's description, a
+    # statement added to its inline policy, a tag removed from the state machine
+    west, iam, sfn = aws("cloudwatch"), aws("iam"), aws("stepfunctions")
+    role = f"role-sfn-migration-{suffix}"
+    _hand_edit_alarm(west, f"alarm-replication-lag-{suffix}", Threshold=60000.0)
+    _hand_edit_alarm(west, f"alarm-healthy-hosts-{suffix}", TreatMissingData="breaching")
+    iam.update_role(RoleName=role, Description="edited by hand")
+    policy = iam.get_role_policy(RoleName=role, PolicyName=f"{role}-permissions")["PolicyDocument"]
+    policy["Statement"].append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    iam.put_role_policy(RoleName=role, PolicyName=f"{role}-permissions", PolicyDocument=json.dumps(policy))
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == f"sfn-migration-{suffix}")
+    sfn.untag_resource(resourceArn=machine, tagKeys=["Name"])
+    drifted = _orchestration_state(aws, suffix)
+    assert drifted == {**converged, "lag_threshold": 60000.0, "hosts_missing_data": "breaching",
+                       "role_description": "edited by hand",
+                       "policy_actions": sorted([*converged["policy_actions"], "s3:GetObject"]),
+                       "machine_tags": [t for t in converged["machine_tags"] if t != "Name"]}
+
+    # --check reports the four ensure tasks (alarms, role, policy, state machine) and writes nothing
+    output, writes = _play(emulator, extra, "--check", playbook=ORCHESTRATION)
     assert writes == []
-    assert _changed(output) == 1  # the one ensure task, run for the two drifted alarms only
-    assert state() == drifted
+    assert _changed(output) == 4
+    assert _orchestration_state(aws, suffix) == drifted
 
-    output, writes = _play(emulator, extra, playbook=MONITORING)
-    assert _changed(output) == 1
-    assert sorted(writes) == ["monitoring:PutMetricAlarm"]
-    assert state() == converged
+    output, _ = _play(emulator, extra, playbook=ORCHESTRATION)
+    assert _changed(output) == 4
+    assert _orchestration_state(aws, suffix) == converged
 
-    # a no-op run reads each region's alarms once (cloudwatch_metric_alarm reads twice per alarm)
+    # the run after it only reads, each resource once (the ensure modules read the role, the state machine and
+    # each alarm again and again)
     calls: dict = {}
-    output, writes = _play(emulator, extra, playbook=MONITORING, calls=calls)
+    output, writes = _play(emulator, extra, playbook=ORCHESTRATION, calls=calls)
     assert _changed(output) == 0, output[-3000:]
     assert writes == []
-    assert calls == {"monitoring:DescribeAlarms": 2}
+    assert {k: calls.get(k) for k in ("monitoring:DescribeAlarms", "iam:GetRole", "states:DescribeStateMachine",
+                                      "sts:GetCallerIdentity")} == {
+        "monitoring:DescribeAlarms": 1, "iam:GetRole": 1, "states:DescribeStateMachine": 1, "sts:GetCallerIdentity": 1}
