@@ -17,8 +17,10 @@ dict). Unit tests: tests/unit/plugins/filter/test_provision_drift_filters.py.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.payments.region_migration.plugins.module_utils._route53_weighted import (
     decode_name,
     fqdn,
@@ -288,6 +290,104 @@ def weighted_records_plan(current: list[dict], record_name: str, record_type: st
     return plan
 
 
+# The alarm settings amazon.aws.cloudwatch_metric_alarm (amazon.aws 10) sends to PutMetricAlarm and then compares
+# with DescribeAlarms' MetricAlarm (CloudWatch API Reference, MetricAlarm; botocore cloudwatch 2010-08-01), as the
+# snake_case keys of cloudwatch_metric_alarm_info, each with the value AWS reports when it is not set.
+_ALARM_FIELDS = {
+    "alarm_description": None, "namespace": None, "metric_name": None, "statistic": None,
+    "extended_statistic": None, "comparison_operator": None, "threshold": None, "unit": None, "period": None,
+    "evaluation_periods": None, "datapoints_to_alarm": None, "evaluate_low_sample_count_percentile": None,
+    "treat_missing_data": "missing", "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": [],
+}
+
+
+def _alarm_settings(alarm: dict) -> dict:
+    settings = {}
+    for key, unset in _ALARM_FIELDS.items():
+        value = alarm.get(key)
+        settings[key] = unset if value in (None, "") else value
+    if settings["threshold"] is not None:
+        settings["threshold"] = float(settings["threshold"])
+    for key in ("period", "evaluation_periods", "datapoints_to_alarm"):
+        if settings[key] is not None:
+            settings[key] = int(settings[key])
+    for key in ("alarm_actions", "ok_actions", "insufficient_data_actions"):
+        settings[key] = list(settings[key] or [])
+    dimensions = alarm.get("dimensions") or []
+    if isinstance(dimensions, dict):  # the module's option: {name: value}
+        dimensions = [{"name": k, "value": v} for k, v in dimensions.items()]
+    settings["dimensions"] = sorted((str(d.get("name")), str(d.get("value"))) for d in dimensions)
+    settings["metrics"] = bool(alarm.get("metrics"))
+    return settings
+
+
+def alarms_to_ensure(existing: list[dict], wanted: list[dict]) -> list[dict]:
+    """The wanted metric alarms that are missing or differ from what cloudwatch_metric_alarm would put.
+
+    ``existing``: the alarms cloudwatch_metric_alarm_info read, in any region (each one's region is the
+    fourth field of its ``alarm_arn``). ``wanted``: ``{region, alarm_name, ...}`` with the module's settings
+    under the MetricAlarm names of ``_ALARM_FIELDS`` (``comparison_operator``, ``alarm_description``,
+    ``dimensions`` as a dict). Compared: every setting the module sends (a threshold, description, action or
+    missing-data rule changed by hand, an extra DatapointsToAlarm); the state, ActionsEnabled and timestamps
+    are not (the module ignores them too). Dimensions are compared as a set: their order means nothing to
+    CloudWatch.
+    """
+    by_key = {}
+    for alarm in existing or []:
+        region = str(alarm.get("alarm_arn") or "").split(":")[3:4]
+        by_key[(region[0] if region else "", alarm.get("alarm_name"))] = alarm
+    result = []
+    for item in wanted:
+        found = by_key.get((item["region"], item["alarm_name"]))
+        if found is None or _alarm_settings(found) != _alarm_settings(item):
+            result.append(item)
+    return result
+
+
+def _policy(document: Any) -> dict:
+    """The document as plain JSON types (what the modules json.loads from their policy_json option)."""
+    return json.loads(document if isinstance(document, str) else json.dumps(document or {}))
+
+
+def policy_in_sync(current: Any, desired: Any) -> bool:
+    """Whether an IAM policy document (the decoded JSON AWS returns, or nothing) already is ``desired``.
+
+    amazon.aws.iam_policy and iam_role compare documents with amazon.aws's ``compare_policies`` (which
+    ignores statement order and single value vs. one-element list), and so does this.
+    """
+    if not current:
+        return False
+    return not compare_policies(_policy(current), _policy(desired))
+
+
+def iam_role_in_sync(role: dict | None, trust_policy: Any, description: str | None, managed_policy_arns: list[str],
+                     tags: dict, purge_policies: bool = True) -> bool:
+    """Whether a role read by provision_orchestration_info is what amazon.aws.iam_role would leave it.
+
+    What the module updates on an existing role (GetRole, ListAttachedRolePolicies in the IAM API Reference):
+    the trust policy, the description (when one is given), the tags (purge_tags true) and the attached managed
+    policies (exactly ``managed_policy_arns`` with ``purge_policies``).
+    """
+    if not role:
+        return False
+    attached = set(role.get("attached_policy_arns") or [])
+    wanted = set(managed_policy_arns or [])
+    return (policy_in_sync(role.get("assume_role_policy_document"), trust_policy)
+            and (description is None or role.get("description") == description)
+            and tags_in_sync(role.get("tags"), tags)
+            and (attached == wanted if purge_policies else wanted <= attached))
+
+
+def state_machine_in_sync(machine: dict | None, definition: str, role_arn: str, tags: dict) -> bool:
+    """Whether a state machine read by provision_orchestration_info is what community.aws.stepfunctions_state_machine
+    would leave it: the same definition string and role ARN (the module compares DescribeStateMachine's
+    ``definition`` and ``roleArn`` as they are) and the same tags (purge_tags true)."""
+    if not machine:
+        return False
+    return (machine.get("definition") == definition and machine.get("role_arn") == role_arn
+            and tags_in_sync(machine.get("tags"), tags))
+
+
 class FilterModule:
     """Read-once drift filters of the provisioning roles."""
 
@@ -302,4 +402,8 @@ class FilterModule:
             "provision_security_group_in_sync": security_group_in_sync,
             "provision_weighted_records_plan": weighted_records_plan,
             "provision_rds_instances_to_ensure": rds_instances_to_ensure,
+            "provision_alarms_to_ensure": alarms_to_ensure,
+            "provision_policy_in_sync": policy_in_sync,
+            "provision_iam_role_in_sync": iam_role_in_sync,
+            "provision_state_machine_in_sync": state_machine_in_sync,
         }

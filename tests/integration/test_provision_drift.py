@@ -7,10 +7,15 @@ behind the playbook's back: a subnet tag, a private default route, a security gr
 the Auto Scaling group's size and a weighted record's alias target. A --check run reports the drift and
 makes no AWS write call (the emulator's request counter); the next run repairs every item; the run after it
 changes nothing and makes no write call either: a no-op re-run only reads.
+
+The monitoring and orchestration roles read once in the same way (tests/roles/orchestration/converge.yml runs
+both): alarms whose threshold or missing-data rule, a role whose description or inline policy, and a state machine
+whose tags were changed by hand are reported by --check and put back, and a no-op run reads each of them once.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,18 +25,23 @@ from tests.conftest import emulator_call
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK = "tests/integration/playbooks/provision_drift.yml"
+ORCHESTRATION = "tests/roles/orchestration/converge.yml"
 READ_PREFIXES = ("Describe", "Get", "List")
 
 
-def _play(emulator: str, extra: dict, *args: str) -> tuple[str, list[str]]:
-    """One run of the playbook: its output, and the AWS write calls it made (emulator request counter)."""
+def _play(emulator: str, extra: dict, *args: str, playbook: str = PLAYBOOK,
+          calls: dict | None = None) -> tuple[str, list[str]]:
+    """One run of the playbook: its output, and the AWS write calls it made (emulator request counter);
+    ``calls``, when given, receives every call by action with its count."""
     env = {**os.environ, "EMULATOR_PORT": emulator.rsplit(":", 1)[1], "ANSIBLE_CONFIG": str(REPO / "ansible.cfg")}
     emulator_call(emulator, "DELETE", "/_emulator/requests")
-    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), PLAYBOOK,
+    result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), playbook,
                              *[f"-e{k}={v}" for k, v in extra.items()], *args],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     actions = emulator_call(emulator, "DELETE", "/_emulator/requests")["by_action"]
+    if calls is not None:
+        calls.update(actions)
     writes = [a for a in actions if not a.split(":", 1)[1].startswith(READ_PREFIXES)
               and not a.split(":", 1)[1].startswith("GET ")]
     return result.stdout, writes
@@ -136,3 +146,82 @@ def test_drift_is_reported_by_check_mode_and_repaired_and_a_no_op_run_only_reads
     output, writes = _play(emulator, extra)
     assert _changed(output) == 0, output[-3000:]
     assert writes == []
+
+
+
+def _alarm(client, name: str) -> dict:
+    return client.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+
+
+def _hand_edit_alarm(client, name: str, **changes) -> None:
+    """PutMetricAlarm with the alarm's own settings and ``changes`` (what an edit in the console does)."""
+    alarm = _alarm(client, name)
+    keys = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Dimensions", "Statistic",
+            "ComparisonOperator", "Threshold", "Unit", "Period", "EvaluationPeriods", "TreatMissingData",
+            "AlarmActions", "OKActions", "InsufficientDataActions")
+    client.put_metric_alarm(**{**{k: alarm[k] for k in keys if k in alarm}, **changes})
+
+
+def _orchestration_state(aws, suffix: str) -> dict:
+    west, iam, sfn = aws("cloudwatch"), aws("iam"), aws("stepfunctions")
+    role = f"role-sfn-migration-{suffix}"
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == f"sfn-migration-{suffix}")
+    policy = iam.get_role_policy(RoleName=role, PolicyName=f"{role}-permissions")["PolicyDocument"]
+    return {
+        "lag_threshold": _alarm(west, f"alarm-replication-lag-{suffix}")["Threshold"],
+        "hosts_missing_data": _alarm(west, f"alarm-healthy-hosts-{suffix}").get("TreatMissingData"),
+        "role_description": iam.get_role(RoleName=role)["Role"].get("Description", ""),
+        "policy_actions": sorted(a for st in policy["Statement"] for a in
+                                 (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])),
+        "machine_tags": sorted(t["key"] for t in sfn.list_tags_for_resource(resourceArn=machine)["tags"]),
+    }
+
+
+def test_alarms_role_policy_and_state_machine_changed_by_hand_are_reported_and_put_back(aws, emulator):
+    """The monitoring and orchestration roles (tests/roles/orchestration/converge.yml runs both) read once."""
+    suffix = "driftorch"
+    extra = {"migration_env_suffix": suffix}
+    _play(emulator, extra, playbook=ORCHESTRATION)
+    converged = _orchestration_state(aws, suffix)
+    assert converged["lag_threshold"] == 1000.0 and converged["hosts_missing_data"] == "notBreaching"
+    assert "s3:GetObject" not in converged["policy_actions"] and "Name" in converged["machine_tags"]
+
+    # behind the playbook's back: an alarm threshold and missing-data rule, the role's description, a
+    # statement added to its inline policy, a tag removed from the state machine
+    west, iam, sfn = aws("cloudwatch"), aws("iam"), aws("stepfunctions")
+    role = f"role-sfn-migration-{suffix}"
+    _hand_edit_alarm(west, f"alarm-replication-lag-{suffix}", Threshold=60000.0)
+    _hand_edit_alarm(west, f"alarm-healthy-hosts-{suffix}", TreatMissingData="breaching")
+    iam.update_role(RoleName=role, Description="edited by hand")
+    policy = iam.get_role_policy(RoleName=role, PolicyName=f"{role}-permissions")["PolicyDocument"]
+    policy["Statement"].append({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    iam.put_role_policy(RoleName=role, PolicyName=f"{role}-permissions", PolicyDocument=json.dumps(policy))
+    machine = next(m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]
+                   if m["name"] == f"sfn-migration-{suffix}")
+    sfn.untag_resource(resourceArn=machine, tagKeys=["Name"])
+    drifted = _orchestration_state(aws, suffix)
+    assert drifted == {**converged, "lag_threshold": 60000.0, "hosts_missing_data": "breaching",
+                       "role_description": "edited by hand",
+                       "policy_actions": sorted([*converged["policy_actions"], "s3:GetObject"]),
+                       "machine_tags": [t for t in converged["machine_tags"] if t != "Name"]}
+
+    # --check reports the four ensure tasks (alarms, role, policy, state machine) and writes nothing
+    output, writes = _play(emulator, extra, "--check", playbook=ORCHESTRATION)
+    assert writes == []
+    assert _changed(output) == 4
+    assert _orchestration_state(aws, suffix) == drifted
+
+    output, _ = _play(emulator, extra, playbook=ORCHESTRATION)
+    assert _changed(output) == 4
+    assert _orchestration_state(aws, suffix) == converged
+
+    # the run after it only reads, each resource once (the ensure modules read the role, the state machine and
+    # each alarm again and again)
+    calls: dict = {}
+    output, writes = _play(emulator, extra, playbook=ORCHESTRATION, calls=calls)
+    assert _changed(output) == 0, output[-3000:]
+    assert writes == []
+    assert {k: calls.get(k) for k in ("monitoring:DescribeAlarms", "iam:GetRole", "states:DescribeStateMachine",
+                                      "sts:GetCallerIdentity")} == {
+        "monitoring:DescribeAlarms": 1, "iam:GetRole": 1, "states:DescribeStateMachine": 1, "sts:GetCallerIdentity": 1}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from ansible_collections.payments.region_migration.plugins.filter.provision_drift import (
     FilterModule,
+    alarms_to_ensure,
+    iam_role_in_sync,
     ids_by,
     nat_gateways_by_subnet,
+    policy_in_sync,
     route_tables_to_ensure,
     route_tables_without_route,
     security_group_in_sync,
+    state_machine_in_sync,
     subnets_to_ensure,
     tags_in_sync,
     weighted_records_plan,
@@ -189,4 +195,113 @@ def test_every_filter_is_registered():
         "provision_tags_in_sync", "provision_subnets_to_ensure", "provision_ids_by",
         "provision_route_tables_to_ensure", "provision_route_tables_without_route",
         "provision_nat_gateways_by_subnet", "provision_security_group_in_sync", "provision_weighted_records_plan",
-        "provision_rds_instances_to_ensure"}
+        "provision_rds_instances_to_ensure", "provision_alarms_to_ensure",
+        "provision_policy_in_sync", "provision_iam_role_in_sync", "provision_state_machine_in_sync"}
+
+
+def _wanted_alarm(region="eu-west-1", name="alarm-lag", **changes):
+    alarm = {"region": region, "alarm_name": name, "alarm_description": "lag above 1000 ms",
+             "namespace": "AWS/RDS", "metric_name": "AuroraGlobalDBReplicationLag", "statistic": "Maximum",
+             "comparison_operator": "GreaterThanThreshold", "threshold": 1000.0, "unit": "Milliseconds",
+             "period": 60, "evaluation_periods": 2, "treat_missing_data": "missing",
+             "dimensions": {"DBClusterIdentifier": "aurora-x", "SourceRegion": "us-east-1"},
+             "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": []}
+    alarm.update(changes)
+    return alarm
+
+
+def _read_alarm(region="eu-west-1", name="alarm-lag", **changes):
+    """What cloudwatch_metric_alarm_info returns (DescribeAlarms MetricAlarm, snake_case)."""
+    alarm = {"alarm_name": name, "alarm_arn": f"arn:aws:cloudwatch:{region}:123456789012:alarm:{name}",
+             "alarm_description": "lag above 1000 ms", "actions_enabled": True, "state_value": "INSUFFICIENT_DATA",
+             "namespace": "AWS/RDS", "metric_name": "AuroraGlobalDBReplicationLag", "statistic": "Maximum",
+             "comparison_operator": "GreaterThanThreshold", "threshold": 1000.0, "unit": "Milliseconds",
+             "period": 60, "evaluation_periods": 2, "treat_missing_data": "missing",
+             "dimensions": [{"name": "SourceRegion", "value": "us-east-1"},
+                            {"name": "DBClusterIdentifier", "value": "aurora-x"}],
+             "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": []}
+    alarm.update(changes)
+    return alarm
+
+
+def test_alarms_in_sync_need_nothing_whatever_their_state_or_dimension_order():
+    existing = [_read_alarm(), _read_alarm("us-east-1", state_value="OK", actions_enabled=False)]
+    wanted = [_wanted_alarm(), _wanted_alarm("us-east-1", threshold="1000")]
+    assert alarms_to_ensure(existing, wanted) == []
+
+
+def test_an_alarm_without_treat_missing_data_counts_as_missing():
+    existing = [_read_alarm(treat_missing_data=None)]
+    assert alarms_to_ensure(existing, [_wanted_alarm()]) == []
+
+
+@pytest.mark.parametrize("existing", [
+    [],  # missing
+    [_read_alarm("us-east-1")],  # same name, other region
+    [_read_alarm(threshold=5000.0)],  # threshold changed by hand
+    [_read_alarm(treat_missing_data="breaching")],
+    [_read_alarm(alarm_description="edited")],
+    [_read_alarm(alarm_actions=["arn:aws:sns:eu-west-1:123456789012:pager"])],
+    [_read_alarm(dimensions=[{"name": "DBClusterIdentifier", "value": "aurora-x"}])],
+    [_read_alarm(datapoints_to_alarm=1)],  # set by hand: the module puts the alarm without it
+    [_read_alarm(evaluation_periods=5)],
+    [_read_alarm(statistic="Average")],
+])
+def test_a_missing_or_drifted_alarm_is_ensured(existing):
+    assert alarms_to_ensure(existing, [_wanted_alarm()]) == [_wanted_alarm()]
+
+
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}
+PERMISSIONS = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "A", "Effect": "Allow", "Action": ["route53:GetChange"], "Resource": "*"},
+    {"Sid": "B", "Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter"], "Resource": "arn:aws:ssm:x"}]}
+
+
+def test_policies_compare_as_iam_does():
+    reordered = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "B", "Effect": "Allow", "Action": ["ssm:PutParameter", "ssm:GetParameter"],
+         "Resource": "arn:aws:ssm:x"},
+        {"Sid": "A", "Effect": "Allow", "Action": "route53:GetChange", "Resource": ["*"]}]}
+    assert policy_in_sync(reordered, PERMISSIONS)
+    assert policy_in_sync(json.dumps(PERMISSIONS), PERMISSIONS)
+    widened = {**PERMISSIONS, "Statement": PERMISSIONS["Statement"] + [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    assert not policy_in_sync(widened, PERMISSIONS)
+    assert not policy_in_sync({}, PERMISSIONS)
+
+
+def _role(**changes):
+    role = {"arn": "arn:aws:iam::123456789012:role/r", "description": "d", "assume_role_policy_document": TRUST,
+            "attached_policy_arns": [], "tags": {"Name": "r"}, "policy_document": PERMISSIONS}
+    role.update(changes)
+    return role
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    (_role(), True),
+    ({}, False),  # missing
+    (_role(description="edited"), False),
+    (_role(tags={"Name": "r", "Owner": "someone"}), False),
+    (_role(attached_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"]), False),
+    (_role(assume_role_policy_document={**TRUST, "Statement": [{**TRUST["Statement"][0],
+                                                                "Principal": {"Service": "ec2.amazonaws.com"}}]}),
+     False),
+])
+def test_iam_role_in_sync(role, expected):
+    assert iam_role_in_sync(role, TRUST, "d", [], {"Name": "r"}) is expected
+
+
+def test_an_iam_role_without_a_wanted_description_keeps_its_own():
+    assert iam_role_in_sync(_role(description="anything"), TRUST, None, [], {"Name": "r"})
+
+
+@pytest.mark.parametrize(("machine", "expected"), [
+    ({"definition": '{"StartAt": "A"}', "role_arn": "arn:r", "tags": {"Name": "m"}}, True),
+    ({}, False),
+    ({"definition": '{"StartAt": "B"}', "role_arn": "arn:r", "tags": {"Name": "m"}}, False),
+    ({"definition": '{"StartAt": "A"}', "role_arn": "arn:other", "tags": {"Name": "m"}}, False),
+    ({"definition": '{"StartAt": "A"}', "role_arn": "arn:r", "tags": {}}, False),
+])
+def test_state_machine_in_sync(machine, expected):
+    assert state_machine_in_sync(machine, '{"StartAt": "A"}', "arn:r", {"Name": "m"}) is expected
