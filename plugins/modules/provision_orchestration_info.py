@@ -38,7 +38,7 @@ options:
     description: Region to call RDS in for the global database (the source region). Defaults to O(region).
     type: str
 author:
-  - Payments platform engineering
+  - Payments platform engineering (@payments-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -45,7 +45,7 @@ options:
     elements: str
     default: []
 author:
-  - Payments platform engineering
+  - Payments platform engineering (@payments-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -52,7 +52,7 @@ options:
     type: str
     required: true
 author:
-  - Payments platform engineering
+  - Payments platform engineering (@payments-platform)
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
