@@ -15,13 +15,14 @@ a few seconds, what the migration playbooks and the emulator's payment workload 
   through its global writer endpoint (GlobalCluster.Endpoint, DB_WRITER_ENDPOINT) and reads from
   its region's reader endpoint;
 - an active VPC peering between the two VPCs (the cross-region write path);
-- the hosted zone with the weighted alias records (us-east-1 100 / eu-west-1 0);
+- the hosted zone with the weighted alias records (us-east-1 100 / eu-west-1 0, or the eu-west-1
+  share TARGET_PERCENT: a stack that starts at a later phase of the phase table);
 - the eu-west-1 alarms, on the metrics and dimensions CloudWatch publishes;
 - for preflight.yml: the KMS alias and an ACM certificate request (left pending: preflight must
   report it).
 Idempotent enough for re-runs: existing resources are found and kept.
 
-Usage: python fixture.py ENDPOINT_URL SUFFIX DOMAIN RECORD
+Usage: python fixture.py ENDPOINT_URL SUFFIX DOMAIN RECORD [TARGET_PERCENT]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ ENDPOINT = sys.argv[1]
 SUFFIX = sys.argv[2] if len(sys.argv) > 2 else "rehearsal"
 DOMAIN = sys.argv[3] if len(sys.argv) > 3 else f"payments-{SUFFIX}.example.com"
 RECORD = sys.argv[4] if len(sys.argv) > 4 else f"api.{DOMAIN}"
+TARGET_PERCENT = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 CIDRS = {"us-east-1": "10.0", "eu-west-1": "10.1"}
 GLOBAL = f"gdb-payment-{SUFFIX}"
 CLUSTER = f"aurora-payment-{SUFFIX}"
@@ -140,7 +142,7 @@ def dns(stacks: dict) -> None:
         "Name": RECORD, "Type": "A", "SetIdentifier": region, "Weight": weight,
         "AliasTarget": {"HostedZoneId": stacks[region]["alb_zone"], "DNSName": stacks[region]["alb_dns"],
                         "EvaluateTargetHealth": True}}}
-        for region, weight in (("us-east-1", 100), ("eu-west-1", 0))]
+        for region, weight in (("us-east-1", 100 - TARGET_PERCENT), ("eu-west-1", TARGET_PERCENT))]
     r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
 
 
