@@ -13,10 +13,11 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import ext_autoscaling, ext_cloudwatch, ext_elbv2, ext_iam, ext_kms, ext_rds, latency
+    from . import ext_autoscaling, ext_cloudwatch, ext_ec2, ext_elbv2, ext_iam, ext_kms, ext_rds, latency
 
     ext_autoscaling.install()
     ext_cloudwatch.install()
+    ext_ec2.install()
     ext_elbv2.install()
     ext_iam.install()
     ext_kms.install()
