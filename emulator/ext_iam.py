@@ -4,7 +4,8 @@ With ``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` moto builds ~1,600 policy objects f
 backend, i.e. for each of its six partitions, on start and again on every ``/moto-api/reset`` and
 after it on the first request (which looks up the caller's access key in every partition). That
 made each reset cost seconds. Only the ``aws`` partition is used here, so the other partitions get
-no AWS-managed policies, and the policy document JSON is parsed once per process.
+no AWS-managed policies, and the policy documents are parsed (and re-serialised, and their dates
+parsed) once per process.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ import json
 
 
 @functools.cache
-def _policy_data() -> dict:
+def _policy_arguments() -> dict:
+    """Per policy name, the constructor arguments AWSManagedPolicy.from_data derives from moto's data (the
+    document serialised, the dates parsed): computed once per process instead of on every reset."""
+    from datetime import datetime
+
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return json.loads(aws_managed_policies_data)
+    return {name: {"default_version_id": data.get("DefaultVersionId"), "path": data.get("Path"),
+                   "document": json.dumps(data.get("Document")),
+                   "create_date": datetime.fromisoformat(data["CreateDate"]),
+                   "update_date": datetime.fromisoformat(data["UpdateDate"])}
+            for name, data in json.loads(aws_managed_policies_data).items()}
 
 
 def _init_aws_policies(self):
@@ -26,8 +35,9 @@ def _init_aws_policies(self):
 
     if not load_iam_aws_managed_policies() or self.region_name != "aws":
         return []
-    return [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data)
-            for name, data in _policy_data().items()]
+    # New policy objects each time (they count their attachments), from the shared, immutable arguments.
+    return [AWSManagedPolicy(name, account_id=self.account_id, region=self.region_name, **arguments)
+            for name, arguments in _policy_arguments().items()]
 
 
 def install() -> None:

@@ -22,6 +22,7 @@ tests=("${@:-sanity}")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ansible-test.XXXXXX")
 pids=()
+# shellcheck disable=SC2329  # invoked by the EXIT trap below
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$work"

@@ -19,11 +19,11 @@ job_port() {
 # Three jobs at a time keep both cores of the reference machine busy: ansible-playbook and the
 # emulator each wait on the other, so one job alone uses about one core (measured: see README.md).
 max_jobs="${TEST_JOBS:-3}"
-# The long pole (the job that decides the total time) keeps the normal CPU priority; every other job
+# The long poles (the jobs that decide the total time) keep the normal CPU priority; every other job
 # runs at nice TEST_NICE (default 5): when the jobs want more than the cores, the long pole is served
 # first and the others fill the gaps (its bakes, polls and ansible-playbook start-ups). Nothing but the
 # order in which the cores are shared changes.
-long_poles=" molecule-provision "
+long_poles=" molecule-provision pytest-drift "
 run_dir="$(mktemp -d "${TMPDIR:-/tmp}/test-run.XXXXXX")"
 
 declare -a job_names=() job_commands=()
@@ -31,15 +31,18 @@ declare -a job_names=() job_commands=()
 job() { job_names+=("$1"); shift; job_commands+=("$(printf '%q ' "$@")"); }
 
 # ----------------------------------------------------------------------------- the jobs
-# pytest runs as two jobs of about equal length, each with its own emulator, so that neither is the long
-# pole: "pytest-playbooks" holds the tests that drive whole playbooks, ansible-runner or Step Functions
-# executions (minutes each, mostly waiting on bakes, polls and ansible-playbook start-up), "pytest" the
-# rest. A test file belongs to "pytest" unless it is listed here.
+# pytest runs as three jobs, each with its own emulator, so that none is the long pole: "pytest-drift" is
+# the drift test (four runs of the read-once provisioning layers: alone about as long as the other playbook
+# tests together), "pytest-playbooks" holds the other tests that drive whole playbooks, ansible-runner or
+# Step Functions executions (minutes each, mostly waiting on bakes, polls and ansible-playbook start-up),
+# "pytest" the rest. A test file belongs to "pytest" unless it is listed here.
+DRIFT_TESTS=(
+  tests/integration/test_provision_drift.py
+)
 PLAYBOOK_TESTS=(
   tests/browser
   tests/integration/test_collection_packaging.py
   tests/integration/test_database_overlap.py
-  tests/integration/test_provision_drift.py
   tests/integration/test_unattended_migration.py
   tests/emulator/test_unattended_workload.py
 )
@@ -59,7 +62,7 @@ pytest_job() {
   start_job_emulator pytest
   echo "== pytest (line coverage of plugins/ must stay >= 90 %)"
   local ignore=() path
-  for path in "${PLAYBOOK_TESTS[@]}"; do ignore+=("--ignore=$path"); done
+  for path in "${PLAYBOOK_TESTS[@]}" "${DRIFT_TESTS[@]}"; do ignore+=("--ignore=$path"); done
   python -m pytest --durations=15 "${ignore[@]}" \
     --cov=ansible_collections.payments.region_migration.plugins \
     --cov-report=term-missing:skip-covered --cov-fail-under=90
@@ -69,6 +72,12 @@ pytest_playbooks_job() {
   start_job_emulator pytest-playbooks
   echo "== pytest: the playbook, ansible-runner and Step Functions execution tests"
   python -m pytest --durations=15 "${PLAYBOOK_TESTS[@]}"
+}
+
+pytest_drift_job() {
+  start_job_emulator pytest-drift
+  echo "== pytest: the drift test of the read-once provisioning layers"
+  python -m pytest --durations=5 "${DRIFT_TESTS[@]}"
 }
 
 roles_job() {
@@ -98,6 +107,7 @@ molecule_job() {
 # The jobs start in this order, at most TEST_JOBS at a time: the longest first, so that the last job to
 # start is a short one and no long job starts late (README.md, "How `make test` runs").
 job molecule-provision molecule_job provision
+job pytest-drift pytest_drift_job
 job pytest-playbooks pytest_playbooks_job
 job pytest pytest_job
 job molecule-migration molecule_job migration

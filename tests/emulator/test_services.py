@@ -77,3 +77,33 @@ def test_iam_aws_managed_policies_are_loaded(aws):
     iam.attach_role_policy(RoleName="role-test", PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
     attached = iam.list_attached_role_policies(RoleName="role-test")["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["AmazonSSMManagedInstanceCore"]
+    policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")["Policy"]
+    assert policy["AttachmentCount"] == 1
+    assert policy["DefaultVersionId"] and policy["CreateDate"]
+
+
+def test_iam_managed_policies_start_unattached_after_a_reset(aws, emulator_url):
+    # The policy objects are built again on every reset (from arguments parsed once per process):
+    # an attachment of the previous test does not carry over.
+    from tests.conftest import emulator_call
+
+    iam = aws("iam", "us-east-1")
+    arn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    iam.create_role(RoleName="role-reset", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
+    iam.attach_role_policy(RoleName="role-reset", PolicyArn=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1
+    emulator_call(emulator_url, "POST", "/moto-api/reset")
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 0
+
+
+def test_amazon_linux_2_images_without_the_ecs_optimized_catalogue(aws):
+    # What the compute role and baseline.yml look up is there in both regions; moto's ~1,200 ECS-optimized
+    # AMIs per region (each built with a volume and a snapshot on every reset) are left out.
+    for region in ("eu-west-1", "us-east-1"):
+        names = [image["Name"] for image in aws("ec2", region).describe_images()["Images"]]
+        assert [n for n in names if n.startswith("amzn2-ami-hvm-2.0.") and n.endswith("-x86_64-gp2")], names
+        assert not [n for n in names if "ecs" in n.lower()], [n for n in names if "ecs" in n.lower()][:5]
+        assert len(names) < 200
+    assert aws("ec2").describe_images(ImageIds=["ami-12c6146b"])["Images"]
