@@ -256,9 +256,10 @@ def test_wait_times_out_with_every_sample(aws, world, module_args, run):
 
 def test_wait_passes_when_the_check_recovers(aws, world, emulator, module_args, run):
     emulator_call(emulator, "POST", "/_emulator/faults",
-                  {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 2})
+                  # 6 s: still active at the first evaluation on a loaded machine (2 s ended before it at load 14)
+                  {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 6})
 
-    result = run(module, args(module_args, mode="wait", timeout=20, poll_interval=1,
+    result = run(module, args(module_args, mode="wait", timeout=30, poll_interval=1,
                               traffic=traffic(world, alarm_names=[], load_balancer_arn=None)))
 
     assert result.get("failed") is not True, result.get("msg")
