@@ -229,7 +229,7 @@ def test_hold_stops_at_the_first_failed_evaluation(aws, world, emulator, module_
         emulator_call(emulator, "POST", "/_emulator/faults",
                       {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 60})
 
-    timer = threading.Timer(1.5, break_targets)
+    timer = threading.Timer(5, break_targets)  # after the first evaluation, also at load 14 (1.5 s was not)
     timer.start()
     try:
         result = run(module, args(module_args, mode="hold", hold_seconds=30, poll_interval=1,
