@@ -53,11 +53,15 @@ def test_publish_writes_lag_for_the_secondary_in_its_region(aws, gdb, control):
 
 
 def test_replication_lag_fault_overrides_then_expires(aws, gdb, control, add_fault):
-    add_fault("replication_lag", value_ms=4500, duration=1, cluster="aurora-euw1")
+    # 3 s: long enough for the publication below on a loaded machine; its expiry is awaited, not timed
+    add_fault("replication_lag", value_ms=4500, duration=3, cluster="aurora-euw1")
     control("POST", "/_emulator/signals/publish")
     assert _stats(aws, SECONDARY_REGION, "aurora-euw1")["Maximum"] == 4500.0
     assert _stats(aws, SECONDARY_REGION, "aurora-euw1", "AuroraGlobalDBRPOLag")["Minimum"] == 4500.0
-    time.sleep(1.1)
+    deadline = time.time() + 30
+    while control("GET", "/_emulator/faults")[1]["faults"] and time.time() < deadline:
+        time.sleep(0.2)
+    assert control("GET", "/_emulator/faults")[1]["faults"] == []
     control("POST", "/_emulator/signals/publish")
     point = _stats(aws, SECONDARY_REGION, "aurora-euw1")
     assert point["Maximum"] == 4500.0 and LOW <= point["Minimum"] <= HIGH
