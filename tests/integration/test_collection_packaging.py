@@ -56,6 +56,8 @@ def test_tarball_ships_the_collection_and_leaves_out_what_needs_the_emulator(tar
             "plugins/filter/migration_plan.yml", "tests/unit/plugins/module_utils/test_weights.py"} <= names
     for left_out in ("emulator/", "extensions/", "scripts/", "inventories/local/", "tests/integration/", ".ansible/"):
         assert not [name for name in names if name.startswith(left_out)], left_out
+    # the checkout's root playbooks: an installed collection runs playbooks/ by FQCN
+    assert not {"provision.yml", "shift.yml", "preflight.yml", "status.yml", "rollback.yml"} & names
 
 
 def test_execution_environment_build_context(tarball: Path, tmp_path: Path):
