@@ -20,7 +20,7 @@ def _wrap_describe_target_health(original):
         from .faults import REGISTRY
 
         result = original(self)
-        fault = REGISTRY.unhealthy(self._get_param("TargetGroupArn") or "")
+        fault = REGISTRY.unhealthy(self._get_param("TargetGroupArn") or "", count_hit=True)
         if fault is None:
             return result
         for health in result.result["TargetHealthDescriptions"]:

@@ -4,7 +4,8 @@ Kinds of fault:
 - ``api_error``: the next ``count`` calls of an API action (or a REST path) answer with an AWS
   error such as ``Throttling`` (without ``count``: every call, until cleared or ``duration`` ends).
 - ``replication_lag``: the simulated Aurora global lag is ``value_ms`` for ``duration`` seconds.
-- ``unhealthy_targets``: a target group's targets report ``unhealthy``.
+- ``unhealthy_targets``: a target group's targets report ``unhealthy`` (``hits`` counts the
+  DescribeTargetHealth answers it changed).
 - ``alarm_state``: an alarm's state is set (applied at once; listed for the record).
 - ``app_errors``: a region's application answers HTTP 500 to a share (``rate``, default 1) of the
   payments it gets (the data plane, workload.py).
@@ -152,13 +153,17 @@ class FaultRegistry:
                         return float(fault.value_ms)
         return None
 
-    def unhealthy(self, target_group_arn: str) -> Fault | None:
+    def unhealthy(self, target_group_arn: str, count_hit: bool = False) -> Fault | None:
+        """The unhealthy_targets fault that matches the group; count_hit: an API answer it turned unhealthy
+        (its ``hits``, so that a test can wait until a client has read the fault, not guess a duration)."""
         with self._lock:
             for fault in self._faults:
                 if fault.kind == "unhealthy_targets" and fault.active():
                     if fault.target_group_arn in (None, target_group_arn) or (
                         fault.target_group_arn and fault.target_group_arn in target_group_arn
                     ):
+                        if count_hit:
+                            fault.hits += 1
                         return fault
         return None
 

@@ -53,6 +53,9 @@ def test_unhealthy_targets_fault_until_cleared_or_expired(aws, asg_stack, add_fa
     assert {state for _, state, _ in _health(aws, asg_stack["other_tg_arn"])} == {"healthy"}
     one = aws("elbv2").describe_target_health(TargetGroupArn=tg_arn, Targets=[{"Id": ids[0]}])
     assert [d["TargetHealth"]["State"] for d in one["TargetHealthDescriptions"]] == ["unhealthy"]
+    # hits: the DescribeTargetHealth answers the fault changed (the other group's and the emulator's own
+    # alarm evaluations do not count), so that a test can wait until a client has read the fault
+    assert [f["hits"] for f in control("GET", "/_emulator/faults")[1]["faults"] if f["id"] == fault["id"]] == [3]
     control("DELETE", f"/_emulator/faults?id={fault['id']}")
     assert {state for _, state, _ in _health(aws, tg_arn)} == {"healthy"}
     # a fault with a duration and a reason, matched by the target group's name part of the ARN

@@ -224,18 +224,39 @@ def test_hold_lasts_its_time_plus_at_most_one_poll_and_logs_progress(aws, world,
     assert lines[-1].split(" s remaining")[0].endswith("0.0")
 
 
-def test_hold_stops_at_the_first_failed_evaluation(aws, world, emulator, module_args, run):
-    def break_targets():
-        emulator_call(emulator, "POST", "/_emulator/faults",
-                      {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 60})
+def _in_background(function) -> tuple[threading.Thread, dict]:
+    """Run function() in a thread; its result lands in the returned dict under "result"."""
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(result=function()), daemon=True)
+    thread.start()
+    return thread, outcome
 
-    timer = threading.Timer(5, break_targets)  # after the first evaluation, also at load 14 (1.5 s was not)
-    timer.start()
-    try:
-        result = run(module, args(module_args, mode="hold", hold_seconds=30, poll_interval=1,
-                                  fail_on_unhealthy=False, traffic=traffic(world)))
-    finally:
-        timer.cancel()
+
+def _await(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not seen within {timeout} s: {what}"
+        time.sleep(0.05)
+
+
+def _target_health_calls(emulator) -> int:
+    counts = emulator_call(emulator, "GET", "/_emulator/requests")["by_action"]
+    return counts.get("elasticloadbalancing:DescribeTargetHealth", 0)
+
+
+def test_hold_stops_at_the_first_failed_evaluation(aws, world, emulator, module_args, run):
+    before = _target_health_calls(emulator)
+    thread, outcome = _in_background(lambda: run(module, args(module_args, mode="hold", hold_seconds=30,
+                                                              poll_interval=1, fail_on_unhealthy=False,
+                                                              traffic=traffic(world))))
+    # The targets break once the first evaluation has read them healthy: the gate reads target health once
+    # per evaluation, one call after the other, so a second call means the first was answered (a timer
+    # guessed at it, and fired before the first evaluation at load 14).
+    _await(lambda: _target_health_calls(emulator) >= before + 2, "the second evaluation of the hold")
+    emulator_call(emulator, "POST", "/_emulator/faults",
+                  {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 60})
+    thread.join(timeout=120)
+    result = outcome["result"]
 
     assert result["healthy"] is False and result["verdict"] == "fail"
     assert result["elapsed_seconds"] < 30  # stopped at the failure, not at the end of the hold
@@ -255,12 +276,22 @@ def test_wait_times_out_with_every_sample(aws, world, module_args, run):
 
 
 def test_wait_passes_when_the_check_recovers(aws, world, emulator, module_args, run):
-    emulator_call(emulator, "POST", "/_emulator/faults",
-                  # 6 s: still active at the first evaluation on a loaded machine (2 s ended before it at load 14)
-                  {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 6})
+    fault = emulator_call(emulator, "POST", "/_emulator/faults",
+                          {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 120})["fault"]
 
-    result = run(module, args(module_args, mode="wait", timeout=30, poll_interval=1,
-                              traffic=traffic(world, alarm_names=[], load_balancer_arn=None)))
+    thread, outcome = _in_background(lambda: run(module, args(
+        module_args, mode="wait", timeout=60, poll_interval=1,
+        traffic=traffic(world, alarm_names=[], load_balancer_arn=None))))
+    # The targets recover once the gate has read them unhealthy (the fault's hits: DescribeTargetHealth answers
+    # it changed). A fault of a fixed duration ended before the first evaluation at load 13, even at 6 s.
+    def read_unhealthy() -> bool:
+        faults = emulator_call(emulator, "GET", "/_emulator/faults")["faults"]
+        return any(f["id"] == fault["id"] and f["hits"] >= 1 for f in faults)
+
+    _await(read_unhealthy, "the gate reading the targets unhealthy")
+    emulator_call(emulator, "DELETE", f"/_emulator/faults?id={fault['id']}")
+    thread.join(timeout=120)
+    result = outcome["result"]
 
     assert result.get("failed") is not True, result.get("msg")
     assert result["samples"][0]["healthy"] is False and result["samples"][-1]["healthy"] is True
