@@ -13,7 +13,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    from . import ext_autoscaling, ext_cloudwatch, ext_ec2, ext_elbv2, ext_iam, ext_kms, ext_rds, latency
+    from . import ext_acm, ext_autoscaling, ext_cloudwatch, ext_ec2, ext_elbv2, ext_iam, ext_kms, ext_rds, latency
 
     ext_autoscaling.install()
     ext_cloudwatch.install()
@@ -23,4 +23,5 @@ def install() -> None:
     ext_kms.install()
     ext_rds.install()
     latency.install()
+    ext_acm.install()  # after latency: it wraps the certificate check that latency mode wraps
     _installed = True

@@ -127,6 +127,22 @@ def aws(emulator: str):
     return client
 
 
+def publish_certificate_validation(aws, arn: str, zone_name: str, region: str = "eu-west-1") -> str:
+    """Write an ACM certificate's DNS validation CNAMEs into the public hosted zone zone_name (created if
+    missing), as the loadbalancer role does: ACM, and the emulator, issue the certificate only then. The zone id."""
+    route53 = aws("route53", "us-east-1")
+    zones = [z["Id"] for z in route53.list_hosted_zones()["HostedZones"]
+             if z["Name"] == zone_name.rstrip(".") + "." and not z.get("Config", {}).get("PrivateZone")]
+    zone_id = zones[0] if zones else route53.create_hosted_zone(
+        Name=zone_name, CallerReference=f"validation-{arn.rsplit('/', 1)[-1]}")["HostedZone"]["Id"]
+    options = aws("acm", region).describe_certificate(CertificateArn=arn)["Certificate"]["DomainValidationOptions"]
+    route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+        {"Action": "UPSERT", "ResourceRecordSet": {"Name": o["ResourceRecord"]["Name"], "Type": "CNAME", "TTL": 300,
+                                                   "ResourceRecords": [{"Value": o["ResourceRecord"]["Value"]}]}}
+        for o in options]})
+    return zone_id
+
+
 @pytest.fixture
 def module_args(emulator: str):
     """The connection arguments a module needs to reach the emulator."""

@@ -9,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from emulator import latency
+from tests.conftest import publish_certificate_validation
 
 REGION = "eu-west-1"
 PENDING_SECONDS = 120.0  # the pending certificate stays pending for the whole test, however loaded the machine
@@ -35,6 +36,7 @@ def certificates(aws, control):
     """An ISSUED certificate, then one that stays PENDING_VALIDATION (latency mode, until the next reset)."""
     acm = aws("acm", REGION)
     issued = acm.request_certificate(DomainName="api.example.test", ValidationMethod="DNS")["CertificateArn"]
+    publish_certificate_validation(aws, issued, "example.test")
     deadline = time.monotonic() + 30
     while _status(acm, issued) != "ISSUED":
         assert time.monotonic() < deadline, "the first certificate was not issued"
@@ -42,6 +44,7 @@ def certificates(aws, control):
     scale = PENDING_SECONDS / latency.FIGURES["acm_validation"].minutes
     assert control("POST", "/_emulator/config", {"latency_scale": scale})[0] == 200
     pending = acm.request_certificate(DomainName="api2.example.test", ValidationMethod="DNS")["CertificateArn"]
+    publish_certificate_validation(aws, pending, "example.test")  # published: pending only for the latency figure
     assert _status(acm, pending) == "PENDING_VALIDATION"
     return {"issued": issued, "pending": pending}
 

@@ -12,6 +12,7 @@ import pytest
 
 from emulator import latency
 from emulator.__main__ import parser
+from tests.conftest import publish_certificate_validation
 
 # how long each resource of a test stays pending: its first read must fall inside, also on a loaded machine
 PENDING_SECONDS = 3.0
@@ -113,6 +114,7 @@ def test_acm_dns_validation_is_pending_then_issued(aws, latency_for):
     latency_for("acm_validation")
     acm = aws("acm")
     arn = acm.request_certificate(DomainName="api.example.test", ValidationMethod="DNS")["CertificateArn"]
+    publish_certificate_validation(aws, arn, "example.test")
     states = _wait_for(lambda: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"], "ISSUED")
     assert states == ["PENDING_VALIDATION", "ISSUED"]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from tests.conftest import publish_certificate_validation
+
 STATE_MACHINE = {
     "StartAt": "Upsert",
     "States": {
@@ -60,6 +62,7 @@ def test_step_functions_aws_sdk_task_calls_back_into_the_emulator(aws, add_fault
 def test_acm_certificate_is_issued_within_seconds(aws):
     acm = aws("acm")
     arn = acm.request_certificate(DomainName="api.example.test", ValidationMethod="DNS")["CertificateArn"]
+    publish_certificate_validation(aws, arn, "example.test")
     started = time.time()
     issued = _wait(lambda: acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"] == "ISSUED",
                    timeout=10)

@@ -1,10 +1,13 @@
 """acm_certificate_request against the emulator: check mode, request, idempotence, wait, tags, delete.
 
-The emulator issues DNS-validated certificates about 2 s after the request (MOTO_ACM_VALIDATION_WAIT).
+The emulator issues DNS-validated certificates about 2 s after the request (MOTO_ACM_VALIDATION_WAIT), once
+their validation CNAME is in a public hosted zone (as ACM does).
 """
 
 import pytest
 from ansible_collections.payments.region_migration.plugins.modules import acm_certificate_request as mod
+
+from tests.conftest import publish_certificate_validation
 
 pytestmark = pytest.mark.emulator
 
@@ -65,6 +68,8 @@ def test_request_returns_validation_record_then_idempotent_and_waits(aws, module
     check = run(mod, _args(module_args), check_mode=True)
     assert check["changed"] is False and check["certificate_arn"] == first["certificate_arn"]
 
+    # what the loadbalancer role does between the request and the wait: ACM issues it once the record is in DNS
+    publish_certificate_validation(aws, first["certificate_arn"], "payments-test.example.com")
     second = run(mod, _args(module_args, wait=True, wait_timeout=30))
     assert second["changed"] is False, second
     assert second["certificate_arn"] == first["certificate_arn"]

@@ -186,7 +186,16 @@ def readiness(stacks: dict) -> None:
         kms.create_alias(AliasName=alias, TargetKeyId=kms.create_key()["KeyMetadata"]["KeyId"])
     acm = client("acm", "eu-west-1")
     if not any(c.get("DomainName") == RECORD for c in acm.list_certificates()["CertificateSummaryList"]):
-        acm.request_certificate(DomainName=RECORD, ValidationMethod="DNS")
+        arn = acm.request_certificate(DomainName=RECORD, ValidationMethod="DNS")["CertificateArn"]
+        # ACM (and the emulator) issues it once its validation CNAME is in the zone, as the loadbalancer role writes it
+        r53 = client("route53", "us-east-1")
+        zone_id = [z["Id"] for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == DOMAIN + "."][0]
+        records = [o["ResourceRecord"] for o in acm.describe_certificate(CertificateArn=arn)["Certificate"][
+            "DomainValidationOptions"]]
+        r53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": [
+            {"Action": "UPSERT", "ResourceRecordSet": {"Name": r["Name"], "Type": "CNAME", "TTL": 300,
+                                                       "ResourceRecords": [{"Value": r["Value"]}]}}
+            for r in records]})
 
 
 def main() -> None:
