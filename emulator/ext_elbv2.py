@@ -59,7 +59,7 @@ def require_issued(account_id: str, certificate_arns) -> None:
 
 
 def _arns(certificates) -> list[str]:
-    return [c.get("CertificateArn") or c.get("certificate_arn") or "" for c in certificates or []]
+    return [c.get("CertificateArn", "") for c in certificates or []]
 
 
 def _wrap_listener_calls(backend_class) -> None:

@@ -127,6 +127,15 @@ def aws(emulator: str):
     return client
 
 
+def wait_until(condition, what: str, timeout: float = 30, step: float = 0.2) -> None:
+    """Poll condition() until it is true; fail the test naming what was awaited after timeout seconds. Tests
+    wait for the event itself, never for a fixed time: a loaded machine stretches every delay."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not seen within {timeout} s: {what}"
+        time.sleep(step)
+
+
 def publish_certificate_validation(aws, arn: str, zone_name: str, region: str = "eu-west-1") -> str:
     """Write an ACM certificate's DNS validation CNAMEs into the public hosted zone zone_name (created if
     missing), as the loadbalancer role does: ACM, and the emulator, issue the certificate only then. The zone id."""

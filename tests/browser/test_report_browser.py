@@ -17,14 +17,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import CREDENTIALS, REPO, emulator_call, phase_table
+from tests.conftest import CREDENTIALS, REPO, emulator_call, phase_table, wait_until
 
 INSTALL = "apt-get install -y --no-install-recommends chromium"
 FIXTURE = REPO / "extensions" / "molecule" / "migration" / "files"
@@ -34,14 +33,12 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--hide-scrollbars"]
 
 
-def lag_alarm_ok(emulator_url: str, name: str, timeout: float = 180) -> None:
+def lag_alarm_ok(emulator_url: str, name: str) -> None:
     import boto3
 
     cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1", endpoint_url=emulator_url, **CREDENTIALS)
-    deadline = time.monotonic() + timeout
-    while cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] != "OK":
-        assert time.monotonic() < deadline, f"{name} not OK {timeout} s after the lag spike"
-        time.sleep(1)
+    wait_until(lambda: cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK",
+               f"{name} OK after the lag spike", timeout=180, step=1)
 
 
 def chromium() -> str:

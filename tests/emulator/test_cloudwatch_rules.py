@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import wait_until
+
 PRIMARY_REGION, SECONDARY_REGION = "us-east-1", "eu-west-1"
 LAG = "AuroraGlobalDBReplicationLag"
 
@@ -227,9 +229,8 @@ def test_healthy_host_count_follows_target_health(aws, alb_stack, control, add_f
            threshold=2.0, operator="LessThanThreshold", statistic="Minimum", unit="Count", treat="breaching")
     # The background evaluator may have published a count while the fixture was still attaching the ASG (a
     # loaded machine): that lower datapoint holds the period's Minimum below 2 until it leaves the 10 s window.
-    deadline = time.monotonic() + 15
-    while _evaluate(control)[SECONDARY_REGION]["healthy-hosts"] != "OK" and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until(lambda: _evaluate(control)[SECONDARY_REGION]["healthy-hosts"] == "OK", "the healthy-host alarm OK",
+               timeout=15, step=0.5)
     assert _evaluate(control)[SECONDARY_REGION]["healthy-hosts"] == "OK"
     assert _maximum(cloudwatch, "AWS/ApplicationELB", "HealthyHostCount", alb_stack["dims"], unit="Count") == 2.0
     assert _maximum(cloudwatch, "AWS/ApplicationELB", "UnHealthyHostCount", alb_stack["dims"]) == 0.0

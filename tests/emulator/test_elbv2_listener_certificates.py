@@ -3,13 +3,11 @@ ModifyListener and AddListenerCertificates with a certificate still PENDING_VALI
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from botocore.exceptions import ClientError
 
 from emulator import latency
-from tests.conftest import publish_certificate_validation
+from tests.conftest import publish_certificate_validation, wait_until
 
 REGION = "eu-west-1"
 PENDING_SECONDS = 120.0  # the pending certificate stays pending for the whole test, however loaded the machine
@@ -37,10 +35,7 @@ def certificates(aws, control):
     acm = aws("acm", REGION)
     issued = acm.request_certificate(DomainName="api.example.test", ValidationMethod="DNS")["CertificateArn"]
     publish_certificate_validation(aws, issued, "example.test")
-    deadline = time.monotonic() + 30
-    while _status(acm, issued) != "ISSUED":
-        assert time.monotonic() < deadline, "the first certificate was not issued"
-        time.sleep(0.2)
+    wait_until(lambda: _status(acm, issued) == "ISSUED", "the first certificate issued")
     scale = PENDING_SECONDS / latency.FIGURES["acm_validation"].minutes
     assert control("POST", "/_emulator/config", {"latency_scale": scale})[0] == 200
     pending = acm.request_certificate(DomainName="api2.example.test", ValidationMethod="DNS")["CertificateArn"]

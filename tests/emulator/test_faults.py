@@ -7,6 +7,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import wait_until
+
 
 def _client(aws, service: str, region: str = "eu-west-1"):
     """A client that makes exactly one attempt (botocore's max_attempts counts retries)."""
@@ -123,9 +125,7 @@ def test_api_error_duration_and_custom_status(aws, add_fault, control):
             rds.describe_db_clusters()
         assert _code(excinfo) == "InternalFailure"
         assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
-    deadline = time.monotonic() + 30
-    while _faults(control) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: not _faults(control), "the api_error fault's expiry")
     assert rds.describe_db_clusters()["DBClusters"] == []
     assert _faults(control) == []
 

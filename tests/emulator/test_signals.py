@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.conftest import wait_until
+
 PRIMARY_REGION, SECONDARY_REGION = "us-east-1", "eu-west-1"
 LOW = float(os.environ.get("EMULATOR_LAG_MIN_MS", "100"))
 HIGH = float(os.environ.get("EMULATOR_LAG_MAX_MS", "300"))
@@ -58,9 +60,7 @@ def test_replication_lag_fault_overrides_then_expires(aws, gdb, control, add_fau
     control("POST", "/_emulator/signals/publish")
     assert _stats(aws, SECONDARY_REGION, "aurora-euw1")["Maximum"] == 4500.0
     assert _stats(aws, SECONDARY_REGION, "aurora-euw1", "AuroraGlobalDBRPOLag")["Minimum"] == 4500.0
-    deadline = time.time() + 30
-    while control("GET", "/_emulator/faults")[1]["faults"] and time.time() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: not control("GET", "/_emulator/faults")[1]["faults"], "the lag fault's expiry")
     assert control("GET", "/_emulator/faults")[1]["faults"] == []
     control("POST", "/_emulator/signals/publish")
     point = _stats(aws, SECONDARY_REGION, "aurora-euw1")

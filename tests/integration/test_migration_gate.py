@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.payments.region_migration.plugins.module_utils import _gate_traffic
 from ansible_collections.payments.region_migration.plugins.modules import migration_gate as module
 
-from tests.conftest import emulator_call
+from tests.conftest import emulator_call, wait_until
 
 ENGINE_VERSION = "8.0.mysql_aurora.3.05.2"
 REGION = "eu-west-1"
@@ -232,13 +232,6 @@ def _in_background(function) -> tuple[threading.Thread, dict]:
     return thread, outcome
 
 
-def _await(condition, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"not seen within {timeout} s: {what}"
-        time.sleep(0.05)
-
-
 def _target_health_calls(emulator) -> int:
     counts = emulator_call(emulator, "GET", "/_emulator/requests")["by_action"]
     return counts.get("elasticloadbalancing:DescribeTargetHealth", 0)
@@ -252,7 +245,8 @@ def test_hold_stops_at_the_first_failed_evaluation(aws, world, emulator, module_
     # The targets break once the first evaluation has read them healthy: the gate reads target health once
     # per evaluation, one call after the other, so a second call means the first was answered (a timer
     # guessed at it, and fired before the first evaluation at load 14).
-    _await(lambda: _target_health_calls(emulator) >= before + 2, "the second evaluation of the hold")
+    wait_until(lambda: _target_health_calls(emulator) >= before + 2, "the second evaluation of the hold", timeout=60,
+               step=0.05)
     emulator_call(emulator, "POST", "/_emulator/faults",
                   {"kind": "unhealthy_targets", "target_group_arn": world.tg_arn, "duration": 60})
     thread.join(timeout=120)
@@ -288,7 +282,7 @@ def test_wait_passes_when_the_check_recovers(aws, world, emulator, module_args, 
         faults = emulator_call(emulator, "GET", "/_emulator/faults")["faults"]
         return any(f["id"] == fault["id"] and f["hits"] >= 1 for f in faults)
 
-    _await(read_unhealthy, "the gate reading the targets unhealthy")
+    wait_until(read_unhealthy, "the gate reading the targets unhealthy", timeout=60, step=0.05)
     emulator_call(emulator, "DELETE", f"/_emulator/faults?id={fault['id']}")
     thread.join(timeout=120)
     result = outcome["result"]
