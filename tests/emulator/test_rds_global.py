@@ -8,6 +8,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import wait_until
+
 ENGINE = "aurora-postgresql"
 VERSION = "15.4"
 PRIMARY_REGION = "us-east-1"
@@ -88,9 +90,14 @@ def test_describe_global_clusters_filters_and_not_found(aws, gdb):
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
 
 
-def test_switchover_moves_the_writer_after_a_transition(aws, gdb):
+def test_switchover_moves_the_writer_after_a_transition(aws, gdb, control):
+    # 5 s (the next reset restores the default): the reads below fit in it on a loaded machine too
+    seconds = 5.0
+    assert control("POST", "/_emulator/config", {"switchover_seconds": seconds})[0] == 200
+    sent = time.monotonic()
     started = aws("rds", SECONDARY_REGION).switchover_global_cluster(
         GlobalClusterIdentifier="gdb-test", TargetDbClusterIdentifier=gdb["secondary"])["GlobalCluster"]
+    answered = time.monotonic()
     assert started["Status"] == "switching-over"
     assert started["FailoverState"] == {"Status": "pending", "FromDbClusterArn": gdb["primary"],
                                         "ToDbClusterArn": gdb["secondary"], "IsDataLossAllowed": False}
@@ -101,9 +108,25 @@ def test_switchover_moves_the_writer_after_a_transition(aws, gdb):
         aws("rds", SECONDARY_REGION).switchover_global_cluster(
             GlobalClusterIdentifier="gdb-test", TargetDbClusterIdentifier=gdb["secondary"])
     assert _error(excinfo) == "InvalidGlobalClusterStateFault"
-    time.sleep(SWITCHOVER_SECONDS * 0.6)
-    assert _global(aws)["FailoverState"]["Status"] == "switching-over"
-    time.sleep(SWITCHOVER_SECONDS * 0.5)
+    # It ends by itself. The server started it after `sent` and before `answered`: a read answered within
+    # `seconds` of `sent` sees it running (pending in the first half), one sent after half of it from
+    # `answered` sees it past pending. No read is timed; each is placed by when it was sent and answered.
+    reads = []
+
+    def ended() -> bool:
+        read_sent = time.monotonic()
+        cluster = _global(aws)
+        reads.append((read_sent - answered, time.monotonic() - sent, cluster))
+        return cluster["Status"] == "available"
+
+    wait_until(ended, "the switchover's end")
+    for read_sent, read_answered, cluster in reads:
+        if read_answered < seconds:
+            assert cluster["Status"] == "switching-over", (read_answered, cluster)
+        if read_answered < seconds / 2:
+            assert cluster["FailoverState"]["Status"] == "pending", (read_answered, cluster)
+        if read_sent > seconds / 2 and cluster["Status"] == "switching-over":
+            assert cluster["FailoverState"]["Status"] == "switching-over", (read_sent, cluster)
     done = _global(aws)
     assert done["Status"] == "available"
     assert "FailoverState" not in done
