@@ -35,6 +35,8 @@ Errors (all raised as the AWS error codes of botocore's RDS model):
 - a switchover or failover already in progress: ``InvalidGlobalClusterStateFault``
 - switchover between members whose engine versions differ: ``InvalidParameterCombination``
 - ``AllowDataLoss`` together with ``Switchover``: ``InvalidParameterCombination``
+- ``EnableGlobalWriteForwarding`` on a cluster outside a global database (CreateDBCluster without
+  ``GlobalClusterIdentifier``, ModifyDBCluster of a standalone cluster): ``InvalidParameterCombination``
 """
 
 from __future__ import annotations
@@ -528,9 +530,21 @@ def _wrap_describe_cluster_parameter_groups(original):
     return describe
 
 
+def _refuse_forwarding_outside_a_global_database() -> None:
+    """AWS: "You can set this value only on Aurora DB clusters that are members of an Aurora global database"
+    (botocore RDS model, CreateDBCluster / ModifyDBCluster ``EnableGlobalWriteForwarding``). CreateDBCluster
+    without GlobalClusterIdentifier answers InvalidParameterCombination with this message
+    (hashicorp/terraform-provider-aws#37259); ModifyDBCluster of a standalone cluster is refused alike."""
+    from moto.rds.exceptions import InvalidParameterCombination
+
+    raise InvalidParameterCombination("Requested global functionality, but global cluster identifier is not specified")
+
+
 def _wrap_create_db_cluster(original):
     def create_db_cluster(self):
         identifier = self._get_param("GlobalClusterIdentifier")
+        if self._get_bool_param("EnableGlobalWriteForwarding") and not identifier:
+            _refuse_forwarding_outside_a_global_database()
         global_cluster = _find_global(self.current_account, identifier)[1] if identifier else None
         with _LOCK:
             result = original(self)
@@ -558,6 +572,9 @@ def _wrap_modify_db_cluster(original):
         forwarding = self._get_bool_param("EnableGlobalWriteForwarding")
         identifier = (self._get_param("DBClusterIdentifier") or "").lower()
         with _LOCK:
+            current = self.backend.clusters.get(identifier)
+            if forwarding and current is not None and not getattr(current, "global_cluster_identifier", None):
+                _refuse_forwarding_outside_a_global_database()
             result = original(self)
             if forwarding is not None:
                 # moto answers with a shallow copy of the cluster: set the flag on both

@@ -112,3 +112,31 @@ def test_forwarding_requested_on_the_primary_applies_once_it_is_demoted(aws, gdb
     time.sleep(0.3)
     assert _described(aws, "us-east-1", "aurora-use1")["GlobalWriteForwardingStatus"] == "enabled"
     assert "GlobalWriteForwardingStatus" not in _described(aws, "eu-west-1", "aurora-euw1")
+
+
+def test_write_forwarding_is_refused_outside_a_global_database(aws, gdb):
+    """AWS sets it "only on Aurora DB clusters that are members of an Aurora global database"."""
+    from botocore.exceptions import ClientError
+
+    message = "Requested global functionality, but global cluster identifier is not specified"
+    west = aws("rds", "eu-west-1")
+    with pytest.raises(ClientError) as excinfo:
+        _cluster(aws, "eu-west-1", "standalone", EnableGlobalWriteForwarding=True)
+    assert excinfo.value.response["Error"] == {"Code": "InvalidParameterCombination", "Message": message,
+                                               "Type": "Sender"}
+    assert [c["DBClusterIdentifier"] for c in west.describe_db_clusters()["DBClusters"]] == ["aurora-euw1"]
+    _cluster(aws, "eu-west-1", "standalone")
+    with pytest.raises(ClientError) as excinfo:
+        west.modify_db_cluster(DBClusterIdentifier="standalone", EnableGlobalWriteForwarding=True,
+                               ApplyImmediately=True)
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert _described(aws, "eu-west-1", "standalone")["GlobalWriteForwardingRequested"] is False
+    # turning it off, or leaving it out, is no global functionality
+    west.modify_db_cluster(DBClusterIdentifier="standalone", EnableGlobalWriteForwarding=False, ApplyImmediately=True)
+    # a cluster removed from the global database is standalone again
+    west.remove_from_global_cluster(GlobalClusterIdentifier="gdb-test",
+                                    DbClusterIdentifier=gdb["secondary"]["DBClusterArn"])
+    with pytest.raises(ClientError) as excinfo:
+        west.modify_db_cluster(DBClusterIdentifier="aurora-euw1", EnableGlobalWriteForwarding=True,
+                               ApplyImmediately=True)
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterCombination"
