@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_until
+
 REPO = Path(__file__).resolve().parents[2]
 SUFFIX = "rehearsal"  # migration_env_suffix of the local inventory
 SOURCE, TARGET = "us-east-1", "eu-west-1"
@@ -59,10 +61,8 @@ def test_lag_alarms_follow_the_secondary_across_the_cutover(aws, gdb, emulator, 
     control("POST", "/_emulator/config", {"switchover_seconds": 0.2})
     aws("rds", SOURCE).switchover_global_cluster(GlobalClusterIdentifier="gdb-role",
                                                  TargetDbClusterIdentifier=gdb["secondary"])
-    deadline = time.time() + 10
-    while aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-role")["GlobalClusters"][0][
-            "Status"] != "available" and time.time() < deadline:
-        time.sleep(0.25)
+    wait_until(lambda: aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-role")["GlobalClusters"][0][
+        "Status"] == "available", "the switchover's end")
     time.sleep(10.5)  # one period (10 s) without eu-west-1 lag: the new primary's alarm has no data
     # after the cutover: the eu-west-1 alarm is not in ALARM for being the primary; us-east-1 is watched
     assert _states(control) == {TARGET: "INSUFFICIENT_DATA", SOURCE: "OK"}

@@ -149,10 +149,8 @@ def test_after_a_switchover_the_new_primary_alarm_leaves_alarm_and_the_new_secon
     control("POST", "/_emulator/config", {"switchover_seconds": 0.2})
     aws("rds", PRIMARY_REGION).switchover_global_cluster(GlobalClusterIdentifier="gdb-cw",
                                                          TargetDbClusterIdentifier=gdb["secondary"])
-    deadline = time.time() + 10
-    while aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-cw")["GlobalClusters"][0][
-            "Status"] != "available" and time.time() < deadline:
-        time.sleep(0.25)
+    wait_until(lambda: aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-cw")["GlobalClusters"][0][
+        "Status"] == "available", "the switchover's end")
     assert control("GET", "/_emulator/signals")[1]["secondaries"] == [
         {"region": PRIMARY_REGION, "cluster": "aurora-use1", "source_region": SECONDARY_REGION}]
     time.sleep(10.5)  # one alarm period (10 s) without any eu-west-1 lag datapoint

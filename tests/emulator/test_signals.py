@@ -98,10 +98,8 @@ def test_after_a_switchover_the_old_primary_gets_the_signals(aws, gdb, control):
     control("POST", "/_emulator/config", {"switchover_seconds": 0.2})
     aws("rds", SECONDARY_REGION).switchover_global_cluster(GlobalClusterIdentifier="gdb-signals",
                                                            TargetDbClusterIdentifier=gdb["secondary"])
-    deadline = time.time() + 10
-    while aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-signals")["GlobalClusters"][0][
-            "Status"] != "available" and time.time() < deadline:
-        time.sleep(0.25)
+    wait_until(lambda: aws("rds").describe_global_clusters(GlobalClusterIdentifier="gdb-signals")["GlobalClusters"][0][
+        "Status"] == "available", "the switchover's end")
     assert control("GET", "/_emulator/signals")[1] == {"secondaries": [
         {"region": PRIMARY_REGION, "cluster": "aurora-use1", "source_region": SECONDARY_REGION}]}
     control("POST", "/_emulator/signals/publish")

@@ -7,7 +7,7 @@ import time
 import pytest
 from ansible_collections.payments.region_migration.plugins.modules import aurora_global_switchover
 
-from tests.conftest import emulator_call
+from tests.conftest import emulator_call, wait_until
 from tests.integration._global_db_helpers import (
     PRIMARY_REGION,
     SECONDARY_REGION,
@@ -154,9 +154,12 @@ def test_refuses_while_another_switchover_runs(aws, db, switch, emulator):
 
 def test_rollback_waits_for_a_running_switchover_then_switches_back(aws, db, switch, emulator):
     """Issue 8 item 8: a switchover left running (an earlier run timed out) is waited for, never doubled."""
-    set_switchover_seconds(emulator, 6)  # still running when the module reads it, on a loaded machine
+    # 20 s: still running when the module reads it, also on a loaded machine; the module's own switchover back
+    # is short (a switchover's duration is fixed when it starts)
+    set_switchover_seconds(emulator, 20)
     aws("rds", PRIMARY_REGION).switchover_global_cluster(GlobalClusterIdentifier=GDB,
                                                          TargetDbClusterIdentifier=db.secondary_arn)
+    set_switchover_seconds(emulator, 1)
     result = switch(db.primary_arn, region=PRIMARY_REGION)
     assert result.get("failed") is not True, result.get("msg")
     assert result["waited_for"]["to_db_cluster_arn"] == db.secondary_arn
@@ -191,10 +194,16 @@ def test_request_goes_to_the_documented_region(aws, db, switch, emulator, allow_
 
 
 def test_timeout_then_rerun_waits_without_requesting_again(aws, db, switch, emulator):
-    set_switchover_seconds(emulator, 6)
+    seconds = 6
+    set_switchover_seconds(emulator, seconds)
+    sent = time.monotonic()
     timed_out = switch(db.secondary_arn, wait_timeout=1)
     assert timed_out["failed"] is True and "Timed out" in timed_out["msg"] and timed_out["changed"] is True
-    assert read_global_cluster(aws, GDB)["FailoverState"]["ToDbClusterArn"] == db.secondary_arn
+    # still running when read back, if the read was answered before the switchover could end (the module sent
+    # its request after `sent`); a loaded machine may answer later
+    running = read_global_cluster(aws, GDB)
+    if time.monotonic() < sent + seconds:
+        assert running["FailoverState"]["ToDbClusterArn"] == db.secondary_arn, running
 
     add_fault(emulator, "SwitchoverGlobalCluster", error="AccessDenied", count=1)
     resumed = switch(db.secondary_arn)
@@ -204,15 +213,20 @@ def test_timeout_then_rerun_waits_without_requesting_again(aws, db, switch, emul
 
 
 def test_no_wait_returns_while_switching(aws, db, switch, emulator):
-    set_switchover_seconds(emulator, 6)  # outlasts the module's return on a loaded machine
+    seconds = 6
+    set_switchover_seconds(emulator, seconds)
+    sent = time.monotonic()
     result = switch(db.secondary_arn, wait=False)
     assert result["changed"] is True and result["writer_after"] == db.secondary_arn
+    # The module returned without waiting: what it read right after its request was the running switchover, and
+    # a read answered before the switchover could end (the module sent its request after `sent`) sees it running.
+    # A loaded machine may answer the test's read later: then the switchover has ended, as awaited below.
+    assert result["global_cluster"]["status"] == "switching-over", result["global_cluster"]
     running = read_global_cluster(aws, GDB)
-    assert running["FailoverState"]["ToDbClusterArn"] == db.secondary_arn
-    assert writer(running) == db.primary_arn
-    deadline = time.monotonic() + 60
-    while read_global_cluster(aws, GDB).get("FailoverState") and time.monotonic() < deadline:
-        time.sleep(0.5)
+    if time.monotonic() < sent + seconds:
+        assert running["FailoverState"]["ToDbClusterArn"] == db.secondary_arn, running
+        assert writer(running) == db.primary_arn
+    wait_until(lambda: not read_global_cluster(aws, GDB).get("FailoverState"), "the switchover's end", timeout=60)
     assert writer(settled(aws)) == db.secondary_arn
 
 

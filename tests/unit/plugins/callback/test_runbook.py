@@ -4,12 +4,13 @@ the repository's ansible.cfg: tests/unit/test_runbook_console.py)."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from ansible_collections.payments.region_migration.plugins.callback import runbook
+
+from tests.conftest import wait_until
 
 REPO = Path(__file__).resolve().parents[4]
 OPTIONS = {"slow_step_seconds": 5.0, "progress_delay": 0.0, "progress_interval": 0.3, "summary_steps": 3,
@@ -74,7 +75,8 @@ def test_callback_lines_progress_and_summary(monkeypatch, capsys, tmp_path):
     cb.v2_playbook_on_task_start(bake, False)
     with progress.open("a") as handle:
         handle.write("migration_gate hold: 2.1/4 s elapsed, 1.9 s remaining: pass: lag 260 ms, targets 2\n")
-    time.sleep(1.5)
+    # the ticker thread prints the progress line on its own schedule: a loaded machine delays it
+    wait_until(lambda: cb._printed_progress > 0.0, "the bake's progress line printed", step=0.05)
     cb.v2_runner_on_ok(_result(bake, changed=False, verdict="pass", reason="held 4 s"))
     quick = Task(name="Read the lock", action="migration_lock", loop=None, environment=[])
     cb.v2_playbook_on_task_start(quick, False)
@@ -148,7 +150,8 @@ def test_short_mode_quiet_events_and_heartbeat(monkeypatch, capsys):
     monkeypatch.delenv(runbook.PROGRESS_ENV, raising=False)
     cb.v2_playbook_on_task_start(slow, False)
     cb.v2_runner_retry(_result(slow, attempts=2, retries=30))
-    time.sleep(1.3)
+    # the ticker thread prints the retry as the task's progress on its own schedule: a loaded machine delays it
+    wait_until(lambda: cb._printed_progress > 0.0, "the retry printed as the task's progress", step=0.05)
     cb.v2_runner_on_async_poll(_result(slow))
     cb.v2_runner_item_on_ok(_result(slow))
     cb.v2_runner_item_on_skipped(_result(slow))
@@ -185,7 +188,7 @@ def test_terminal_progress_is_rewritten_in_place(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(runbook.sys.stdout, "isatty", lambda: True, raising=False)
     task = Task(name="Wait for the switchover", action="aurora_global_switchover", loop=None, environment=[])
     cb.v2_playbook_on_task_start(task, False)
-    time.sleep(1.3)
+    wait_until(lambda: cb._live, "the live progress line written", step=0.05)
     cb.v2_runner_on_ok(_result(task, changed=True))
     out = capsys.readouterr().out
     assert "\r\x1b[K  ..." in out and "Wait for the switchover: still running" in out
