@@ -11,8 +11,10 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from emulator import latency
 from tests.conftest import emulator_call
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,17 +46,34 @@ def _play(emulator: str, extra: dict, report: Path, *args: str) -> str:
     return result.stdout
 
 
+def _utc(text: str) -> datetime:
+    """An ISO 8601 time, UTC when it names no zone (Ansible's now(utc=true))."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def test_database_is_requested_without_waiting_and_joined_later(aws, emulator, tmp_path):
     extra = _stack(aws)
     # 2 s per real minute: the cluster (20 min) is creating for 40 s, each instance (10 min) for 20 s, more
     # than the role needs to return (a few tasks) even at load 12 (at 1 s per minute the writer instance was
     # available before the role returned, in two clones' `make test` at once); the join waits about 40 s
-    assert emulator_call(emulator, "POST", "/_emulator/config", {"latency_scale": 2})["latency_scale"] == 2
+    scale = 2
+    assert emulator_call(emulator, "POST", "/_emulator/config", {"latency_scale": scale})["latency_scale"] == scale
     report = tmp_path / "overlap.json"
     _play(emulator, extra, report)
-    # right after the role returned, both instances were still being created: nothing was awaited
+    # right after the role returned, the cluster and both instances were still being created: nothing was
+    # awaited. Each is judged by when the reads were answered: read within its pending time from its creation,
+    # it must be 'creating' (a loaded machine may read later: then the join below is what is checked)
     started = json.loads(report.read_text())
-    assert started == {"cluster": "creating", "instances": ["creating", "creating"]}
+    read_done = _utc(started["read_done"])
+    seen = [(started["cluster"], started["cluster_created"], "aurora_cluster")] + [
+        (status, created, "aurora_instance")
+        for status, created in zip(started["instances"], started["instances_created"], strict=True)]
+    assert len(seen) == 3
+    for status, created, kind in seen:
+        assert status in ("creating", "available"), seen
+        if read_done < _utc(created) + timedelta(seconds=latency.FIGURES[kind].minutes * scale):
+            assert status == "creating", (kind, created, started["read_done"], status)
     # after the join, AWS says the cluster and both instances are available
     rds = aws("rds")
     assert rds.describe_db_clusters(DBClusterIdentifier="aurora-payment-overlap")["DBClusters"][0]["Status"] \
