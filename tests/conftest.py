@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,12 @@ def wait_until(condition, what: str, timeout: float = 30, step: float = 0.2) -> 
     while not condition():
         assert time.monotonic() < deadline, f"not seen within {timeout} s: {what}"
         time.sleep(step)
+
+
+def next_whole_second() -> datetime:
+    """The next whole second (UTC). CloudWatch's StartTime has whole seconds: only datapoints stamped from it on
+    are surely newer than what happened before this call (such as the emulator's own publisher thread's)."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
 
 def publish_certificate_validation(aws, arn: str, zone_name: str, region: str = "eu-west-1") -> str:

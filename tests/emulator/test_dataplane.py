@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import _payment_stack as ps
 import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import next_whole_second, wait_until
 
 FAST = {"workload_tick_seconds": 0.05, "retry_base_seconds": 0.02, "retry_max_seconds": 0.1,
         "payment_deadline_seconds": 5}
@@ -110,12 +110,6 @@ def _lag_points(aws, region, cluster, since):
         StartTime=since, EndTime=datetime.now(UTC) + timedelta(minutes=1), Period=600,
         Statistics=["Maximum", "Minimum", "SampleCount"])["Datapoints"]
     return points[0] if points else None
-
-
-def _next_second() -> datetime:
-    """The next whole second: CloudWatch's StartTime has whole seconds, so only datapoints stamped from it on
-    are surely newer than what happened before this call (such as the server's own publisher thread's)."""
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _published_lag(aws, control, start: datetime) -> dict:
@@ -304,13 +298,13 @@ def test_lag_metric_follows_the_replication_state_and_never_the_primary(aws, con
         _until(control, lambda r: r["totals"]["committed"] > before, "a payment committed under the lag fault")
         time.sleep(1)  # past 1 s: from now on the oldest commit the fault delayed is older than that
         assert control("DELETE", f"/_emulator/faults?id={fault['id']}") == (200, {"cleared": 1})
-        backlog = _published_lag(aws, control, _next_second())  # only datapoints published after the clear
+        backlog = _published_lag(aws, control, next_whole_second())  # only datapoints published after the clear
         assert time.monotonic() < added + lag, "too slow: the delayed commits may have arrived before this read"
         # the age of the oldest unreplicated commit: above any baseline, below the fault's value that is gone
         assert 1000 <= backlog["Minimum"] <= backlog["Maximum"] < lag * 1000, backlog
 
         def back_to_baseline() -> bool:
-            return _published_lag(aws, control, _next_second())["Maximum"] <= BASELINE_MAX_MS
+            return _published_lag(aws, control, next_whole_second())["Maximum"] <= BASELINE_MAX_MS
 
         wait_until(back_to_baseline, "the published lag back to the baseline once the backlog arrived")
     finally:

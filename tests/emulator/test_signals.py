@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import wait_until
+from tests.conftest import next_whole_second, wait_until
 
 PRIMARY_REGION, SECONDARY_REGION = "us-east-1", "eu-west-1"
 LOW = float(os.environ.get("EMULATOR_LAG_MIN_MS", "100"))
@@ -37,12 +37,6 @@ def _stats(aws, region, cluster, metric="AuroraGlobalDBReplicationLag", source_r
         EndTime=now + timedelta(minutes=1), Period=3600, Statistics=["Minimum", "Maximum", "SampleCount"],
         Unit="Milliseconds")["Datapoints"]
     return points[0] if points else None
-
-
-def _next_second() -> datetime:
-    """The next whole second: CloudWatch's StartTime has whole seconds, so only datapoints stamped from it on
-    are surely newer than what happened before this call (such as the server's own publisher thread's)."""
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _published_from(aws, control, start, metric="AuroraGlobalDBReplicationLag", cluster="aurora-euw1"):
@@ -78,7 +72,7 @@ def test_replication_lag_fault_overrides_then_expires(aws, gdb, control, add_fau
     # Only datapoints stamped after the fault was set are read: the server's publisher thread may have written
     # normal ones just before. The overriding fault outlives the reads; its removal is explicit.
     fault = add_fault("replication_lag", value_ms=4500, duration=300, cluster="aurora-euw1")
-    start = _next_second()
+    start = next_whole_second()
     for metric in ("AuroraGlobalDBReplicationLag", "AuroraGlobalDBRPOLag"):
         point = _published_from(aws, control, start, metric)
         assert point["Minimum"] == point["Maximum"] == 4500.0
@@ -86,11 +80,11 @@ def test_replication_lag_fault_overrides_then_expires(aws, gdb, control, add_fau
     # a fault that ends by itself no longer overrides
     add_fault("replication_lag", value_ms=7777, duration=0.5, cluster="aurora-euw1")
     wait_until(lambda: not control("GET", "/_emulator/faults")[1]["faults"], "the lag fault's expiry")
-    point = _published_from(aws, control, _next_second())
+    point = _published_from(aws, control, next_whole_second())
     assert LOW <= point["Minimum"] <= point["Maximum"] <= HIGH
     # a fault for another cluster does not touch this one
     add_fault("replication_lag", value_ms=9999, duration=300, cluster="some-other-cluster")
-    point = _published_from(aws, control, _next_second())
+    point = _published_from(aws, control, next_whole_second())
     assert LOW <= point["Minimum"] <= point["Maximum"] <= HIGH
 
 
