@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -34,11 +35,25 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 
 def lag_alarm_ok(emulator_url: str, name: str) -> None:
+    """Wait until the lag alarm is OK and its evaluation window holds lag datapoints, none above its threshold:
+    the spike is over for the alarm too. (OK alone is not enough: read right after the rollback, the alarm may
+    not have evaluated the spike yet, and turn to ALARM while the retry's gate waits.)"""
     import boto3
 
     cloudwatch = boto3.client("cloudwatch", region_name="eu-west-1", endpoint_url=emulator_url, **CREDENTIALS)
-    wait_until(lambda: cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["StateValue"] == "OK",
-               f"{name} OK after the lag spike", timeout=180, step=1)
+
+    def over() -> bool:
+        alarm = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        now = datetime.now(UTC)
+        points = cloudwatch.get_metric_statistics(
+            Namespace=alarm["Namespace"], MetricName=alarm["MetricName"], Dimensions=alarm["Dimensions"],
+            StartTime=now - timedelta(seconds=alarm["Period"] * alarm["EvaluationPeriods"]), EndTime=now,
+            Period=alarm["Period"] * alarm["EvaluationPeriods"], Statistics=[alarm["Statistic"]])["Datapoints"]
+        return (alarm["StateValue"] == "OK" and bool(points)
+                and all(p[alarm["Statistic"]] <= alarm["Threshold"] for p in points))
+
+    wait_until(over, f"{name} OK, with no lag above its threshold in its window, after the lag spike", timeout=180,
+               step=1)
 
 
 def chromium() -> str:
