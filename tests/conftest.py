@@ -143,6 +143,21 @@ def next_whole_second() -> datetime:
     return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
 
 
+def published(control, read, what: str):
+    """Publish the emulator's signals (POST /_emulator/signals/publish) until read() returns something other than
+    None; that value. For a test that reads only datapoints newer than an event, or counts the publisher thread
+    may hold and not have written yet."""
+    seen = {}
+
+    def done() -> bool:
+        control("POST", "/_emulator/signals/publish")
+        seen["value"] = read()
+        return seen["value"] is not None
+
+    wait_until(done, what)
+    return seen["value"]
+
+
 def publish_certificate_validation(aws, arn: str, zone_name: str, region: str = "eu-west-1") -> str:
     """Write an ACM certificate's DNS validation CNAMEs into the public hosted zone zone_name (created if
     missing), as the loadbalancer role does: ACM, and the emulator, issue the certificate only then. The zone id."""

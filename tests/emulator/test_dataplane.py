@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import _payment_stack as ps
 import pytest
 
-from tests.conftest import next_whole_second, wait_until
+from tests.conftest import next_whole_second, published, wait_until
 
 FAST = {"workload_tick_seconds": 0.05, "retry_base_seconds": 0.02, "retry_max_seconds": 0.1,
         "payment_deadline_seconds": 5}
@@ -92,15 +92,12 @@ def _alb_sum(aws, region, lb_dimension, metric):
 def _published_alb_sums(aws, control, region, lb_dimension, expected: dict[str, int]) -> dict[str, float]:
     """Publish until each ALB metric's sum has reached its expected count; the sums. The server's publisher thread
     may have taken some counts and not written them yet when the test publishes the rest."""
-    sums: dict[str, float] = {}
 
-    def reached() -> bool:
-        control("POST", "/_emulator/signals/publish")
-        sums.update({metric: _alb_sum(aws, region, lb_dimension, metric) for metric in expected})
-        return all(sums[metric] >= count for metric, count in expected.items())
+    def sums() -> dict[str, float] | None:
+        found = {metric: _alb_sum(aws, region, lb_dimension, metric) for metric in expected}
+        return found if all(found[metric] >= count for metric, count in expected.items()) else None
 
-    wait_until(reached, f"the ALB counts of {lb_dimension} in CloudWatch")
-    return sums
+    return published(control, sums, f"the ALB counts of {lb_dimension} in CloudWatch")
 
 
 def _lag_points(aws, region, cluster, since):
@@ -114,15 +111,8 @@ def _lag_points(aws, region, cluster, since):
 
 def _published_lag(aws, control, start: datetime) -> dict:
     """Publish until eu-west-1 has a lag datapoint of aurora-euw1 stamped from start on; their statistics."""
-    found = {}
-
-    def published() -> bool:
-        control("POST", "/_emulator/signals/publish")
-        found["point"] = _lag_points(aws, "eu-west-1", "aurora-euw1", start)
-        return found["point"] is not None
-
-    wait_until(published, f"a lag datapoint stamped from {start}")
-    return found["point"]
+    return published(control, lambda: _lag_points(aws, "eu-west-1", "aurora-euw1", start),
+                     f"a lag datapoint stamped from {start}")
 
 
 def test_payments_commit_through_the_global_writer_endpoint_from_both_regions(aws, control, fast):

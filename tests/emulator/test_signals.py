@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import next_whole_second, wait_until
+from tests.conftest import next_whole_second, published, wait_until
 
 PRIMARY_REGION, SECONDARY_REGION = "us-east-1", "eu-west-1"
 LOW = float(os.environ.get("EMULATOR_LAG_MIN_MS", "100"))
@@ -41,15 +41,8 @@ def _stats(aws, region, cluster, metric="AuroraGlobalDBReplicationLag", source_r
 
 def _published_from(aws, control, start, metric="AuroraGlobalDBReplicationLag", cluster="aurora-euw1"):
     """Publish until the secondary has a datapoint of metric stamped from start on; their statistics."""
-    found = {}
-
-    def published() -> bool:
-        control("POST", "/_emulator/signals/publish")
-        found["point"] = _stats(aws, SECONDARY_REGION, cluster, metric, start=start)
-        return found["point"] is not None
-
-    wait_until(published, f"a {metric} datapoint stamped from {start}")
-    return found["point"]
+    return published(control, lambda: _stats(aws, SECONDARY_REGION, cluster, metric, start=start),
+                     f"a {metric} datapoint stamped from {start}")
 
 
 def test_publish_writes_lag_for_the_secondary_in_its_region(aws, gdb, control):
